@@ -1,0 +1,45 @@
+import type { CompileContext } from '../config/compile-context.ts';
+import type { Stage } from '../config/pipeline.ts';
+import type { YamlNode } from '../config/yaml-node.ts';
+import type { RunContext } from '../engine/run-context.ts';
+
+export type Section = 'sources' | 'transforms' | 'sinks';
+
+/** One key a stage of this kind may have. The spec is also the documentation and the linter. */
+export interface KeySpec {
+  readonly required?: boolean;
+  readonly description: string;
+}
+
+/** What a stage did, for progress lines and the manifest. */
+export interface StageReport {
+  readonly rows: number;
+  /** Extra counts by name (rejected rows, routes…). */
+  readonly counts?: Readonly<Record<string, number>>;
+}
+
+/**
+ * A kind of stage: its keys, how its YAML becomes a typed stage, and how that stage runs.
+ * Every kind is registered explicitly in `registry.ts`.
+ */
+export interface Component<S extends Stage = Stage> {
+  /** The name a stage's `type:` gives. */
+  readonly kind: string;
+  /** The `kind` of the compiled stages it builds and runs. */
+  readonly stageKind: S['kind'];
+  readonly section: Section;
+  readonly description: string;
+  /** Keys whose presence picks this kind when the stage has no `type:`. */
+  readonly markers: readonly string[];
+  readonly keys: Readonly<Record<string, KeySpec>>;
+  /** Builds the typed stage from its (already key-checked) YAML; reports problems to `ctx`. */
+  compile(id: string, node: YamlNode, values: ReadonlyMap<string, YamlNode>, ctx: CompileContext): S | undefined;
+  /** Runs the stage. Sources and transforms leave a table named after the stage. */
+  run(stage: S, rt: RunContext): Promise<StageReport>;
+}
+
+/** Common keys every stage may carry. */
+export const COMMON_KEYS: Readonly<Record<string, KeySpec>> = {
+  type: { description: 'the kind of stage; usually implied by its other keys' },
+  description: { description: 'free text, shown by `etl graph`' },
+};

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import type { SourceStage } from '../config/pipeline.ts';
+import { decoderFor } from '../csv/decode.ts';
+import { scanRecords, UnclosedQuoteError } from '../csv/record-scanner.ts';
+import { isMalformed, positionIn, splitFields } from '../csv/split-fields.ts';
+import { ident, type RunContext } from '../engine/run-context.ts';
+import { EtlError } from '../errors.ts';
+import { isInvalid } from '../types/column-type.ts';
+import type { StageReport } from './component.ts';
+import { escapeCopyText } from './copy-text.ts';
+
+const UTF8_BOM = '\uFEFF';
+/** Rows handed to COPY per chunk: large enough to keep the stream cheap, small enough to stay flat in memory. */
+const BATCH_ROWS = 2000;
+
+/**
+ * Streams a CSV file into a typed table: records are split on bytes, decoded strictly,
+ * checked column by column, and sent to PostgreSQL with `COPY … FROM STDIN`. Invalid rows
+ * are listed (fail) or written to the rejects file (reject); they never reach the table.
+ */
+export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<StageReport> {
+  const cols = stage.columns;
+  await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${cols.map((c) => `${ident(c.name)} ${c.type.sqlType(c.options)}`).join(', ')})`);
+
+  const decode = decoderFor(stage.encoding);
+  const file = stage.file;
+  const rejects = stage.onInvalid === 'reject' ? rt.outputs.open(stage.rejectsFile!) : undefined;
+  let header: string[] | undefined;
+  let indexes: number[] = [];
+  let read = 0;
+  let rejected = 0;
+
+  const problem = (line: number, col: number | undefined, message: string, rowProblems: string[], first: boolean) => {
+    rowProblems.push(message);
+    if (!rejects) rt.invalid.add(stage.id, { file, line, col }, message, first);
+  };
+
+  async function* rows(): AsyncGenerator<string> {
+    let batch: string[] = [];
+    const records = scanRecords(fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+    try {
+      for await (const raw of records) {
+        const decoded = decode(raw.bytes);
+        if (!header) {
+          header = parseHeader(decoded, stage, raw.line);
+          indexes = cols.map((c) => header!.indexOf(c.name));
+          if (rejects) rejects.write(stringify([[...header, 'line', 'reason']]));
+          continue;
+        }
+        read++;
+        const rowProblems: string[] = [];
+        let fields: string[] | undefined;
+        if ('badAt' in decoded) {
+          problem(raw.line, decoded.badAt + 1, `bytes that are not valid ${stage.encoding}`, rowProblems, true);
+        } else if (decoded.text.includes('\0')) {
+          const at = positionIn(decoded.text, raw.line, decoded.text.indexOf('\0'));
+          problem(at.line, at.col, 'a NUL byte', rowProblems, true);
+        } else {
+          const split = splitFields(decoded.text);
+          if (isMalformed(split)) {
+            const at = positionIn(decoded.text, raw.line, split.at);
+            problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
+          } else if (split.values.length !== header.length) {
+            problem(raw.line, 1, `expected ${header.length} fields, found ${split.values.length}`, rowProblems, true);
+            fields = split.values;
+          } else {
+            fields = split.values;
+            let out = '';
+            for (let k = 0; k < cols.length; k++) {
+              const col = cols[k]!;
+              const text = fields[indexes[k]!]!;
+              let value: string;
+              if (text === '') {
+                if (col.required) {
+                  const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
+                  problem(at.line, at.col, `column "${col.name}": empty, but required`, rowProblems, rowProblems.length === 0);
+                }
+                value = '\\N';
+              } else {
+                const parsed = col.type.parse(text, col.options);
+                if (isInvalid(parsed)) {
+                  const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
+                  problem(at.line, at.col, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`, rowProblems, rowProblems.length === 0);
+                  value = '';
+                } else value = escapeCopyText(parsed);
+              }
+              out += k === 0 ? value : `\t${value}`;
+            }
+            if (rowProblems.length === 0) {
+              batch.push(out);
+              if (batch.length >= BATCH_ROWS) {
+                yield `${batch.join('\n')}\n`;
+                batch = [];
+              }
+            }
+          }
+        }
+        if (rowProblems.length > 0 && rejects) {
+          rejected++;
+          const original = fields ?? [];
+          const padded = header.map((_, k) => original[k] ?? '');
+          rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]));
+        }
+      }
+    } catch (e) {
+      if (e instanceof UnclosedQuoteError) {
+        throw new EtlError('failed', [{ pos: { file, line: e.line, col: 1 }, message: `malformed CSV: a quoted field is never closed (source "${stage.id}")` }]);
+      }
+      throw e;
+    }
+    if (!header) throw new EtlError('failed', [{ pos: { file, line: 1, col: 1 }, message: `source "${stage.id}": the file is empty (no header row)` }]);
+    if (batch.length > 0) yield `${batch.join('\n')}\n`;
+  }
+
+  const loaded = await rt.driver.copyIn(
+    `COPY ${ident(stage.id)} (${cols.map((c) => ident(c.name)).join(', ')}) FROM STDIN`,
+    Readable.from(rows(), { objectMode: false }),
+  );
+  if (rejects) await new Promise<void>((resolve, reject) => rejects.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return { rows: loaded, counts: rejects ? { read, rejected } : { read } };
+}
+
+function parseHeader(decoded: { text: string } | { badAt: number }, stage: SourceStage, line: number): string[] {
+  const file = stage.file;
+  if ('badAt' in decoded) throw new EtlError('failed', [{ pos: { file, line, col: decoded.badAt + 1 }, message: `header: bytes that are not valid ${stage.encoding}` }]);
+  const text = decoded.text.startsWith(UTF8_BOM) ? decoded.text.slice(1) : decoded.text;
+  const split = splitFields(text);
+  if (isMalformed(split)) throw new EtlError('failed', [{ pos: { file, line, col: split.at + 1 }, message: `header: malformed CSV: ${split.malformed}` }]);
+  const names = split.values;
+  const problems = stage.columns
+    .filter((c) => !names.includes(c.name))
+    .map((c) => ({ pos: { file, line, col: 1 }, message: `source "${stage.id}": the header has no column "${c.name}"` }));
+  for (const c of stage.columns) {
+    if (names.indexOf(c.name) !== names.lastIndexOf(c.name)) {
+      problems.push({ pos: { file, line, col: split.starts[names.lastIndexOf(c.name)]! + 1 }, message: `source "${stage.id}": the header has column "${c.name}" twice` });
+    }
+  }
+  if (problems.length > 0) throw new EtlError('failed', problems);
+  return names;
+}

@@ -1,0 +1,115 @@
+import path from 'node:path';
+import type { CompileContext } from '../config/compile-context.ts';
+import type { Column, Encoding, OnInvalid, SourceStage } from '../config/pipeline.ts';
+import type { YamlNode } from '../config/yaml-node.ts';
+import type { TypeOptions } from '../types/column-type.ts';
+import { COMMON_KEYS, type Component } from './component.ts';
+import { loadCsv } from './source-csv-load.ts';
+
+const ENCODINGS: readonly Encoding[] = ['utf-8', 'cp932'];
+const ON_INVALID: readonly OnInvalid[] = ['fail', 'reject'];
+const COLUMN_KEYS = new Set(['type', 'required']);
+
+/** A CSV file loaded into a typed table named after the stage. */
+export const csvSource: Component<SourceStage> = {
+  kind: 'csv',
+  stageKind: 'source',
+  section: 'sources',
+  description: 'a CSV file, checked against its declared column types and loaded into a table',
+  markers: ['file'],
+  keys: {
+    ...COMMON_KEYS,
+    file: { required: true, description: 'the CSV file; relative paths resolve from the pipeline file' },
+    encoding: { description: 'utf-8 (default; a BOM is skipped) or cp932' },
+    columns: { required: true, description: 'name: type, or name: {type, required, options…}; the header must contain them' },
+    on_invalid: { description: 'fail (default): stop and list invalid rows; reject: write them to the rejects file' },
+    rejects: { description: 'where rejected rows go; default ${out_dir}/rejects/<source>.csv' },
+    primary_key: { description: 'columns whose values must be unique together' },
+  },
+
+  compile(id, node, values, ctx) {
+    const file = ctx.existingFile(values.get('file')!, `source "${id}": file`);
+    const encNode = values.get('encoding');
+    const encoding = encNode ? ctx.oneOf(encNode, `source "${id}": encoding`, ENCODINGS) : 'utf-8';
+    const onNode = values.get('on_invalid');
+    const onInvalid = onNode ? ctx.oneOf(onNode, `source "${id}": on_invalid`, ON_INVALID) : 'fail';
+    const columns = compileColumns(id, values.get('columns')!, ctx);
+    let rejectsFile: string | undefined;
+    const rejectsNode = values.get('rejects');
+    if (rejectsNode) rejectsFile = ctx.path(rejectsNode, `source "${id}": rejects`);
+    else if (onInvalid === 'reject') {
+      const outDir = ctx.params['out_dir'];
+      if (outDir === undefined) ctx.problems.add(onNode!.pos, `source "${id}": on_invalid: reject needs a parameter "out_dir" or a "rejects:" file`);
+      else rejectsFile = path.resolve(ctx.dir, outDir, 'rejects', `${id}.csv`);
+    }
+    let primaryKey: string[] | undefined;
+    const pkNode = values.get('primary_key');
+    if (pkNode) {
+      primaryKey = [];
+      for (const { name, pos } of ctx.names(pkNode, `source "${id}": primary_key`)) {
+        if (!columns.some((c) => c.name === name)) ctx.problems.add(pos, `source "${id}": primary_key column "${name}" is not among its columns`);
+        primaryKey.push(name);
+      }
+    }
+    if (!file || !encoding || !onInvalid) return undefined;
+    return {
+      kind: 'source', id, pos: node.pos, description: values.get('description')?.text,
+      file, filePos: values.get('file')!.pos, encoding, columns, onInvalid, rejectsFile, primaryKey,
+    };
+  },
+
+  run: loadCsv,
+};
+
+function compileColumns(id: string, node: YamlNode, ctx: CompileContext): Column[] {
+  if (!node.isMap) {
+    ctx.problems.add(node.pos, `source "${id}": columns must be a mapping of column name to type`);
+    return [];
+  }
+  const columns: Column[] = [];
+  for (const { key, keyPos, value } of node.entries()) {
+    const what = `source "${id}": column "${key}"`;
+    let typeNode = value;
+    let required = false;
+    const given = new Map<string, YamlNode>();
+    if (value.isMap) {
+      for (const e of value.entries()) given.set(e.key, e.value);
+      typeNode = given.get('type') ?? value;
+      if (!given.has('type')) ctx.problems.add(value.pos, `${what}: needs a "type"`);
+      const req = given.get('required');
+      if (req?.text === 'true' || req?.text === 'false') required = req.text === 'true';
+      else if (req) ctx.problems.add(req.pos, `${what}: required must be true or false`);
+    }
+    const typeName = typeNode.text;
+    const type = typeName ? ctx.types.get(typeName) : undefined;
+    if (!type) {
+      if (typeName !== undefined || !value.isMap) ctx.problems.add(typeNode.pos, `${what}: unknown type "${typeName ?? ''}"; known types: ${ctx.types.names().join(', ')}`);
+      continue;
+    }
+    const options: Record<string, unknown> = {};
+    for (const [name, spec] of Object.entries(type.options ?? {})) options[name] = spec.default;
+    for (const [name, optNode] of given) {
+      if (COLUMN_KEYS.has(name)) continue;
+      const spec = type.options?.[name];
+      if (!spec) {
+        const knownKeys = [...COLUMN_KEYS, ...Object.keys(type.options ?? {})].sort().join(', ');
+        ctx.problems.add(optNode.pos, `${what}: unknown key "${name}" for type ${type.name}; known keys: ${knownKeys}`);
+        continue;
+      }
+      const parsed = parseOption(optNode.text, spec.kind);
+      if (parsed === undefined) ctx.problems.add(optNode.pos, `${what}: ${name} must be ${spec.kind === 'integer' ? 'an integer' : `a ${spec.kind}`}`);
+      else options[name] = parsed;
+    }
+    if (columns.some((c) => c.name === key)) ctx.problems.add(keyPos, `${what}: declared twice`);
+    columns.push({ name: key, type, options: options as TypeOptions, required });
+  }
+  if (columns.length === 0 && node.entries().length === 0) ctx.problems.add(node.pos, `source "${id}": columns must name at least one column`);
+  return columns;
+}
+
+function parseOption(text: string | undefined, kind: 'boolean' | 'string' | 'integer'): unknown {
+  if (text === undefined) return undefined;
+  if (kind === 'boolean') return text === 'true' ? true : text === 'false' ? false : undefined;
+  if (kind === 'integer') return /^-?\d+$/.test(text) ? Number(text) : undefined;
+  return text;
+}

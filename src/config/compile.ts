@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { componentsOf } from '../components/registry.ts';
+import type { Section } from '../components/component.ts';
+import { EtlError, Problems, type Position } from '../errors.ts';
+import { findCycles } from '../graph/graph.ts';
+import { builtinTypes } from '../types/builtin.ts';
+import { TypeRegistry } from '../types/type-registry.ts';
+import { CompileContext, known } from './compile-context.ts';
+import type { Edge, Pipeline, Stage } from './pipeline.ts';
+import { parseYaml, type YamlNode } from './yaml-node.ts';
+
+const TOP_KEYS = ['name', 'description', 'params', 'sources', 'transforms', 'sinks'];
+const SECTIONS: readonly Section[] = ['sources', 'transforms', 'sinks'];
+const SINGULAR: Record<Section, string> = { sources: 'source', transforms: 'transform', sinks: 'sink' };
+const STAGE_ID = /^[a-z_][a-z0-9_]{0,62}$/;
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const EDGE_KEYS: Record<string, Edge['kind']> = { inputs: 'input', from: 'from', after: 'after' };
+
+export interface CompileOptions {
+  /** `--param k=v` values; each must name a parameter the file declares. */
+  readonly overrides?: Readonly<Record<string, string>>;
+  /** Column types available to the pipeline; the built-in ones by default. */
+  readonly types?: TypeRegistry;
+}
+
+/** The built-in column types, registered explicitly. */
+export function defaultTypes(): TypeRegistry {
+  const types = new TypeRegistry();
+  for (const t of builtinTypes) types.register(t);
+  return types;
+}
+
+/**
+ * The one bridge from a pipeline file to a typed {@link Pipeline}: every problem found in one
+ * pass and thrown together (exit 2), each at its file, line and column.
+ */
+export function compilePipeline(file: string, options: CompileOptions = {}): Pipeline {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EtlError('invalid', [{ pos: { file: abs }, message: code === 'ENOENT' ? 'pipeline file not found' : `cannot read the pipeline file (${code})` }]);
+  }
+  const root = parseYaml(text, abs);
+  const problems = new Problems();
+  if (!root.isMap) throw new EtlError('invalid', [{ pos: root.pos, message: 'a pipeline file must be a mapping with sources, transforms and sinks' }]);
+  const top = new Map<string, YamlNode>();
+  for (const { key, keyPos, value } of root.entries()) {
+    if (!TOP_KEYS.includes(key)) problems.add(keyPos, `unknown key "${key}"; known keys: ${TOP_KEYS.join(', ')}`);
+    top.set(key, value);
+  }
+  for (const required of ['sources', 'sinks']) if (!top.has(required)) problems.add(root.pos, `missing key "${required}"`);
+
+  const params = compileParams(top.get('params'), options.overrides ?? {}, problems);
+  const ctx = new CompileContext(abs, problems, params, options.types ?? defaultTypes());
+  const stages = new Map<string, Stage>();
+  const edgeRefs: { stage: string; kind: Edge['kind']; name: string; pos: Position }[] = [];
+
+  for (const section of SECTIONS) {
+    const node = top.get(section);
+    if (!node || node.isNull) continue;
+    if (!node.isMap) {
+      problems.add(node.pos, `${section} must be a mapping of stage id to stage`);
+      continue;
+    }
+    for (const { key: id, keyPos, value } of node.entries()) {
+      const what = `${SINGULAR[section]} "${id}"`;
+      if (!STAGE_ID.test(id)) problems.add(keyPos, `${what}: a stage id is lower-case letters, digits and _, starting with a letter or _ (it names a table)`);
+      if (stages.has(id)) problems.add(keyPos, `${what}: the id is already used by another stage`);
+      if (!value.isMap) {
+        problems.add(value.pos, `${what} must be a mapping of keys`);
+        continue;
+      }
+      const values = new Map(value.entries().map((e) => [e.key, e.value] as const));
+      const stage = compileStage(section, id, value, values, ctx);
+      for (const [key, kind] of Object.entries(EDGE_KEYS)) {
+        const refs = values.get(key);
+        if (refs && (kind !== 'input' || section === 'transforms')) for (const r of ctx.names(refs, `${what}: ${key}`)) edgeRefs.push({ stage: id, kind, name: r.name, pos: r.pos });
+      }
+      if (stage && !stages.has(id)) stages.set(id, stage);
+    }
+  }
+
+  const edges = resolveEdges(stages, edgeRefs, problems);
+  checkClaims(stages, problems);
+  for (const d of findCycles([...stages.keys()], edges)) problems.add(d.pos, d.message);
+  problems.throwIfAny('invalid');
+  const name = top.get('name')?.text ?? path.basename(abs, path.extname(abs));
+  return { name, file: abs, dir: path.dirname(abs), params, types: ctx.types, stages, edges };
+}
+
+function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<string, string>>, problems: Problems): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (node && !node.isNull && !node.isMap) problems.add(node.pos, 'params must be a mapping of name to value');
+  for (const { key, keyPos, value } of node?.entries() ?? []) {
+    if (!PARAM_NAME.test(key)) problems.add(keyPos, `parameter "${key}": a name is letters, digits and _`);
+    const text = value.text;
+    if (text === undefined && !value.isNull) problems.add(value.pos, `parameter "${key}": the default must be a single value`);
+    params[key] = text ?? '';
+  }
+  const defaults = { ...params };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in defaults)) problems.add(undefined, `unknown parameter "${key}" in --param; known parameters: ${known(defaults)}`);
+    else params[key] = value;
+  }
+  return params;
+}
+
+function compileStage(section: Section, id: string, node: YamlNode, values: ReadonlyMap<string, YamlNode>, ctx: CompileContext): Stage | undefined {
+  const what = `${SINGULAR[section]} "${id}"`;
+  const candidates = componentsOf(section);
+  const typeNode = values.get('type');
+  const component = typeNode
+    ? candidates.find((c) => c.kind === typeNode.text)
+    : candidates.find((c) => c.markers.some((m) => values.has(m)));
+  if (!component) {
+    if (typeNode) ctx.problems.add(typeNode.pos, `${what}: unknown type "${typeNode.text ?? ''}"; known types: ${candidates.map((c) => c.kind).join(', ')}`);
+    else ctx.problems.add(node.pos, `${what}: needs one of the keys ${candidates.flatMap((c) => c.markers).join(', ')}`);
+    return undefined;
+  }
+  let unknownKeys = false;
+  for (const [key, valueNode] of values) {
+    if (!(key in component.keys)) {
+      unknownKeys = true;
+      ctx.problems.add(keyPosition(node, key) ?? valueNode.pos, `${what}: unknown key "${key}"; known keys: ${Object.keys(component.keys).sort().join(', ')}`);
+    }
+  }
+  const missing = Object.entries(component.keys).filter(([key, spec]) => spec.required && !values.has(key));
+  for (const [key, spec] of missing) ctx.problems.add(node.pos, `${what}: missing key "${key}" (${spec.description})`);
+  if (missing.length > 0) return undefined;
+  // Compiled even with unknown keys, so its other problems are reported in the same pass.
+  const stage = component.compile(id, node, values, ctx);
+  return unknownKeys ? undefined : stage;
+}
+
+function keyPosition(node: YamlNode, key: string): Position | undefined {
+  return node.entries().find((e) => e.key === key)?.keyPos;
+}
+
+function resolveEdges(stages: ReadonlyMap<string, Stage>, refs: readonly { stage: string; kind: Edge['kind']; name: string; pos: Position }[], problems: Problems): Edge[] {
+  const edges: Edge[] = [];
+  const knownIds = [...stages.keys()].sort().join(', ');
+  for (const r of refs) {
+    const owner = stages.get(r.stage);
+    if (!owner) continue;
+    const what = `${owner.kind === 'source' ? 'source' : owner.kind === 'sink' ? 'sink' : 'transform'} "${r.stage}"`;
+    const target = stages.get(r.name);
+    if (!target) {
+      problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is not a stage of this pipeline; known stages: ${knownIds}`);
+      continue;
+    }
+    if (r.kind !== 'after' && target.kind === 'sink') {
+      problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is a sink; only sources and transforms make tables`);
+      continue;
+    }
+    edges.push({ from: r.name, to: r.stage, kind: r.kind, pos: r.pos });
+  }
+  return edges;
+}
+
+/** Two stages may not write one file, and no output may overwrite an input. */
+function checkClaims(stages: ReadonlyMap<string, Stage>, problems: Problems): void {
+  const writers = new Map<string, string>();
+  const readers = new Map<string, string>();
+  for (const s of stages.values()) if (s.kind === 'source') readers.set(s.file, s.id);
+  for (const s of stages.values()) {
+    const outputs = s.kind === 'sink' ? [s.file] : s.kind === 'source' && s.rejectsFile ? [s.rejectsFile] : [];
+    for (const file of outputs) {
+      const label = s.kind === 'sink' ? `sink "${s.id}"` : `the rejects of source "${s.id}"`;
+      const other = writers.get(file);
+      if (other) problems.add(s.pos, `${label} writes ${file}, which ${other} writes too`);
+      else writers.set(file, label);
+      const reader = readers.get(file);
+      if (reader) problems.add(s.pos, `${label} would overwrite ${file}, the file of source "${reader}"`);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { componentFor } from '../components/registry.ts';
+import type { Pipeline, Stage } from '../config/pipeline.ts';
+import type { Driver } from '../db/driver.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { EtlError, displayPath } from '../errors.ts';
+import { executionOrder } from '../graph/graph.ts';
+import { InvalidRows } from './invalid-rows.ts';
+import { Logger, seconds } from './logger.ts';
+import { OutputFiles } from './output-files.ts';
+import type { RunContext, TableColumn } from './run-context.ts';
+
+export interface RunOptions {
+  /** A `postgres://` URL; the embedded PostgreSQL when absent. */
+  readonly databaseUrl?: string;
+  readonly log?: Logger;
+}
+
+/** What a finished run did, stage by stage, in execution order. */
+export interface RunResult {
+  readonly stages: { id: string; kind: Stage['kind']; rows: number; counts?: Readonly<Record<string, number>> }[];
+  readonly outputs: string[];
+}
+
+/**
+ * Runs a compiled pipeline: loads every source, fails before anything is written if a
+ * source with `on_invalid: fail` had invalid rows, runs the transforms, writes the sinks to
+ * temporary files, and renames every output into place only when all of that succeeded.
+ */
+export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}): Promise<RunResult> {
+  const log = options.log ?? new Logger();
+  const order = executionOrder(pipeline).map((id) => pipeline.stages.get(id)!);
+  const started = Date.now();
+  const driver = await openDatabase(options.databaseUrl);
+  log.info(`etl: running "${pipeline.name}" on ${driver.description}`);
+  const outputs = new OutputFiles(`${process.pid}-${randomBytes(4).toString('hex')}`);
+  const invalid = new InvalidRows();
+  const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
+  const result: RunResult = { stages: [], outputs: [] };
+  try {
+    // Sources first (they depend on nothing), so invalid rows stop the run before any transform.
+    const phases = [order.filter((s) => s.kind === 'source'), order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), order.filter((s) => s.kind === 'sink')];
+    for (const [i, phase] of phases.entries()) {
+      for (const stage of phase) {
+        const t0 = Date.now();
+        const report = await componentFor(stage).run(stage as never, rt);
+        result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts });
+        log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
+      }
+      if (i === 0 && invalid.any) throw new EtlError('failed', invalid.diagnostics());
+    }
+    result.outputs.push(...(await outputs.commit()));
+    log.info(`etl: done in ${seconds(started)}; wrote ${result.outputs.map(displayPath).join(', ')}`);
+    return result;
+  } finally {
+    outputs.discard();
+    await driver.close();
+  }
+}
+
+function describe(stage: Stage): string {
+  if (stage.kind === 'source') return `source ${stage.id} (${displayPath(stage.file)})`;
+  if (stage.kind === 'sink') return `sink ${stage.id} -> ${displayPath(stage.file)}`;
+  return `transform ${stage.id}`;
+}
+
+function extra(counts: Readonly<Record<string, number>> | undefined): string {
+  if (!counts) return '';
+  const parts = Object.entries(counts).filter(([k]) => k !== 'read').map(([k, v]) => `${v} ${k}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+async function columnsOf(driver: Driver, id: string): Promise<TableColumn[]> {
+  const result = await driver.query(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS sql_type, t.typcategory AS category
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))
+        AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [id],
+  );
+  return result.rows.map((r) => ({ name: r['name']!, sqlType: r['sql_type']!, category: r['category']! }));
+}
+

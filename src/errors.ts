@@ -1,0 +1,71 @@
+import path from 'node:path';
+
+/** Where a problem is: a file and, when known, a 1-based line and column. */
+export interface Position {
+  readonly file: string;
+  readonly line?: number;
+  readonly col?: number;
+}
+
+/** One problem a person can act on. Never holds the value of a personal field. */
+export interface Diagnostic {
+  readonly pos?: Position;
+  readonly message: string;
+}
+
+/**
+ * `invalid`: the pipeline file or the command line is wrong (exit 2).
+ * `failed`: the data or a check failed (exit 1).
+ */
+export type ErrorCode = 'invalid' | 'failed';
+
+/** The one error class of the product: a code and every problem found. */
+export class EtlError extends Error {
+  readonly code: ErrorCode;
+  readonly diagnostics: readonly Diagnostic[];
+
+  constructor(code: ErrorCode, diagnostics: Diagnostic[] | string, summary?: string) {
+    const list = typeof diagnostics === 'string' ? [{ message: diagnostics }] : diagnostics;
+    super(summary ?? list.map(formatDiagnostic).join('\n'));
+    this.name = 'EtlError';
+    this.code = code;
+    this.diagnostics = list;
+  }
+
+  get exitCode(): number {
+    return this.code === 'invalid' ? 2 : 1;
+  }
+}
+
+/** A file name as a person wants to read it: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** `FILE:LINE:COL: message`, or as much of the position as is known. */
+export function formatDiagnostic(d: Diagnostic): string {
+  if (!d.pos) return d.message;
+  let where = displayPath(d.pos.file);
+  if (d.pos.line !== undefined) where += `:${d.pos.line}`;
+  if (d.pos.line !== undefined && d.pos.col !== undefined) where += `:${d.pos.col}`;
+  return `${where}: ${d.message}`;
+}
+
+/** Collects problems so that one pass reports all of them. */
+export class Problems {
+  readonly #list: Diagnostic[] = [];
+
+  add(pos: Position | undefined, message: string): void {
+    this.#list.push({ pos, message });
+  }
+
+  get size(): number {
+    return this.#list.length;
+  }
+
+  /** Throws when anything was collected. */
+  throwIfAny(code: ErrorCode): void {
+    if (this.#list.length > 0) throw new EtlError(code, [...this.#list]);
+  }
+}

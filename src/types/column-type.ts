@@ -1,0 +1,46 @@
+/** A field that broke its column's rule; `rule` says which, without quoting the value. */
+export interface Invalid {
+  readonly invalid: string;
+}
+
+/** The kinds of value a type option may take in the pipeline file. */
+export type OptionKind = 'boolean' | 'string' | 'integer';
+
+/**
+ * A column type: how a CSV field is checked and how it is stored.
+ * The built-in types, the product's domain types and a user's own types
+ * are all defined through this one interface and registered in a {@link TypeRegistry}.
+ */
+export interface ColumnType {
+  /** The name used in `columns:` of a source. */
+  readonly name: string;
+  /** One line for `--help` and error messages. */
+  readonly description: string;
+  /** Options a column may give beside `type:`, with their kinds and defaults. */
+  readonly options?: Readonly<Record<string, { kind: OptionKind; default: unknown; description: string }>>;
+  /** The PostgreSQL type the column is loaded as. */
+  sqlType(options: TypeOptions): string;
+  /**
+   * Checks one non-empty field. Returns the value in the form PostgreSQL's COPY reads
+   * for {@link sqlType}, or an {@link Invalid} naming the rule the field broke.
+   * Must be a pure function: it runs once per field on the bulk path.
+   */
+  parse(text: string, options: TypeOptions): string | Invalid;
+}
+
+/** Option values of one column, defaults filled in. */
+export type TypeOptions = Readonly<Record<string, unknown>>;
+
+/** Makes an {@link Invalid}; types keep theirs in constants so the bulk path allocates nothing. */
+export function invalid(rule: string): Invalid {
+  return Object.freeze({ invalid: rule });
+}
+
+export function isInvalid(v: string | Invalid): v is Invalid {
+  return typeof v !== 'string';
+}
+
+/** Identity helper that gives a type definition its checked shape. */
+export function defineType(type: ColumnType): ColumnType {
+  return type;
+}
