@@ -64,8 +64,15 @@ export class Problems {
     return this.#list.length;
   }
 
-  /** Throws when anything was collected. */
+  /** Throws when anything was collected, in file order: problems without a position first. */
   throwIfAny(code: ErrorCode): void {
-    if (this.#list.length > 0) throw new EtlError(code, [...this.#list]);
+    if (this.#list.length === 0) return;
+    const key = (d: Diagnostic) => [d.pos ? 1 : 0, d.pos?.file ?? '', d.pos?.line ?? 0, d.pos?.col ?? 0] as const;
+    const sorted = [...this.#list].sort((a, b) => {
+      const [ka, kb] = [key(a), key(b)];
+      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+      return 0;
+    });
+    throw new EtlError(code, sorted);
   }
 }

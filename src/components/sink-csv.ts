@@ -19,14 +19,14 @@ export const csvSink: Component<SinkStage> = {
   },
 
   compile(id, node, values, ctx) {
-    const from = ctx.text(values.get('from')!, `sink "${id}": from`);
-    const file = ctx.path(values.get('file')!, `sink "${id}": file`);
-    const orderNode = values.get('order_by')!;
+    const from = ctx.text(values.get('from'), `sink "${id}": from`);
+    const file = ctx.path(values.get('file'), `sink "${id}": file`);
+    const orderNode = values.get('order_by');
     const orderBy = ctx.names(orderNode, `sink "${id}": order_by`).map((x) => x.name);
-    if (orderBy.length === 0) ctx.problems.add(orderNode.pos, `sink "${id}": order_by must name at least one column`);
+    if (orderNode && orderBy.length === 0) ctx.problems.add(orderNode.pos, `sink "${id}": order_by must name at least one column`);
     const afterNode = values.get('after');
     const after = afterNode ? ctx.names(afterNode, `sink "${id}": after`).map((x) => x.name) : [];
-    if (!from || !file) return undefined;
+    if (!from || !file || !orderNode) return undefined;
     return { kind: 'sink', id, pos: node.pos, description: values.get('description')?.text, from, file, orderBy, orderByPos: orderNode.pos, after };
   },
 

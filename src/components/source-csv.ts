@@ -28,12 +28,13 @@ export const csvSource: Component<SourceStage> = {
   },
 
   compile(id, node, values, ctx) {
-    const file = ctx.existingFile(values.get('file')!, `source "${id}": file`);
+    const file = ctx.existingFile(values.get('file'), `source "${id}": file`);
     const encNode = values.get('encoding');
     const encoding = encNode ? ctx.oneOf(encNode, `source "${id}": encoding`, ENCODINGS) : 'utf-8';
     const onNode = values.get('on_invalid');
     const onInvalid = onNode ? ctx.oneOf(onNode, `source "${id}": on_invalid`, ON_INVALID) : 'fail';
-    const columns = compileColumns(id, values.get('columns')!, ctx);
+    const columnsNode = values.get('columns');
+    const columns = columnsNode ? compileColumns(id, columnsNode, ctx) : [];
     let rejectsFile: string | undefined;
     const rejectsNode = values.get('rejects');
     if (rejectsNode) rejectsFile = ctx.path(rejectsNode, `source "${id}": rejects`);
@@ -51,7 +52,7 @@ export const csvSource: Component<SourceStage> = {
         primaryKey.push(name);
       }
     }
-    if (!file || !encoding || !onInvalid) return undefined;
+    if (!file || !encoding || !onInvalid || !columnsNode) return undefined;
     return {
       kind: 'source', id, pos: node.pos, description: values.get('description')?.text,
       file, filePos: values.get('file')!.pos, encoding, columns, onInvalid, rejectsFile, primaryKey,

@@ -21,9 +21,13 @@ export const sqlTransform: Component<SqlTransformStage> = {
   },
 
   compile(id, node, values, ctx) {
-    const inputs = ctx.names(values.get('inputs')!, `transform "${id}": inputs`).map((x) => x.name);
+    const inputs = ctx.names(values.get('inputs'), `transform "${id}": inputs`).map((x) => x.name);
     const sqlNode = values.get('sql');
     const queryNode = values.get('query');
+    if (!sqlNode && !queryNode) {
+      ctx.problems.add(node.pos, `transform "${id}": needs sql: (a file) or query: (inline SQL)`);
+      return undefined;
+    }
     if (sqlNode && queryNode) {
       ctx.problems.add(queryNode.pos, `transform "${id}": give either sql: or query:, not both`);
       return undefined;

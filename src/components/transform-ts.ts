@@ -19,11 +19,12 @@ export const tsTransform: Component<TsTransformStage> = {
   },
 
   compile(id, node, values, ctx) {
-    const inputs = ctx.names(values.get('inputs')!, `transform "${id}": inputs`).map((x) => x.name);
-    if (inputs.length !== 1) {
-      ctx.problems.add(values.get('inputs')!.pos, `transform "${id}": a ts: transform has exactly one input, not ${inputs.length}`);
+    const inputs = ctx.names(values.get('inputs'), `transform "${id}": inputs`).map((x) => x.name);
+    const inputsNode = values.get('inputs');
+    if (inputsNode && inputs.length !== 1) {
+      ctx.problems.add(inputsNode.pos, `transform "${id}": a ts: transform has exactly one input, not ${inputs.length}`);
     }
-    const module = ctx.existingFile(values.get('ts')!, `transform "${id}": ts`);
+    const module = ctx.existingFile(values.get('ts'), `transform "${id}": ts`);
     let columns: { name: string; sqlType: string }[] | undefined;
     const colNode = values.get('columns');
     if (colNode) {

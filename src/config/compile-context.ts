@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Position, Problems } from '../errors.ts';
+import { displayPath, type Position, type Problems } from '../errors.ts';
 import type { TypeRegistry } from '../types/type-registry.ts';
 import type { YamlNode } from './yaml-node.ts';
 
@@ -38,7 +38,7 @@ export class CompileContext {
   }
 
   /** A path value: parameters substituted, resolved from the pipeline file's folder. */
-  path(node: YamlNode, what: string): string | undefined {
+  path(node: YamlNode | undefined, what: string): string | undefined {
     const text = this.text(node, what);
     if (text === undefined) return undefined;
     const value = this.substitute(text, node.pos);
@@ -46,33 +46,34 @@ export class CompileContext {
   }
 
   /** A path that must name an existing, readable file. */
-  existingFile(node: YamlNode, what: string): string | undefined {
+  existingFile(node: YamlNode | undefined, what: string): string | undefined {
     const file = this.path(node, what);
-    if (file === undefined) return undefined;
+    if (file === undefined || node === undefined) return undefined;
     try {
       if (!fs.statSync(file).isFile()) {
-        this.problems.add(node.pos, `${what}: ${file} is not a file`);
+        this.problems.add(node.pos, `${what}: ${displayPath(file)} is not a file`);
         return undefined;
       }
       fs.accessSync(file, fs.constants.R_OK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      this.problems.add(node.pos, code === 'ENOENT' ? `${what}: file not found: ${file}` : `${what}: cannot read ${file} (${code})`);
+      this.problems.add(node.pos, code === 'ENOENT' ? `${what}: file not found: ${displayPath(file)}` : `${what}: cannot read ${displayPath(file)} (${code})`);
       return undefined;
     }
     return file;
   }
 
-  /** A scalar value; anything else is a problem naming what was expected. */
-  text(node: YamlNode, what: string): string | undefined {
+  /** A scalar value; anything else is a problem naming what was expected. A missing key was reported already. */
+  text(node: YamlNode | undefined, what: string): string | undefined {
+    if (node === undefined) return undefined;
     const text = node.text;
     if (text === undefined || text === '') this.problems.add(node.pos, `${what} must be a non-empty text value`);
     return text || undefined;
   }
 
   /** A list of stage ids or column names; a single scalar counts as a list of one. */
-  names(node: YamlNode, what: string): { name: string; pos: Position }[] {
-    if (node.isNull) return [];
+  names(node: YamlNode | undefined, what: string): { name: string; pos: Position }[] {
+    if (node === undefined || node.isNull) return [];
     if (node.text !== undefined) return [{ name: node.text, pos: node.pos }];
     if (!node.isList) {
       this.problems.add(node.pos, `${what} must be a list of names`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { componentsOf } from '../components/registry.ts';
 import type { Section } from '../components/component.ts';
-import { EtlError, Problems, type Position } from '../errors.ts';
+import { displayPath, EtlError, Problems, type Position } from '../errors.ts';
 import { findCycles } from '../graph/graph.ts';
 import { builtinTypes } from '../types/builtin.ts';
 import { TypeRegistry } from '../types/type-registry.ts';
@@ -121,19 +121,17 @@ function compileStage(section: Section, id: string, node: YamlNode, values: Read
     else ctx.problems.add(node.pos, `${what}: needs one of the keys ${candidates.flatMap((c) => c.markers).join(', ')}`);
     return undefined;
   }
-  let unknownKeys = false;
   for (const [key, valueNode] of values) {
     if (!(key in component.keys)) {
-      unknownKeys = true;
       ctx.problems.add(keyPosition(node, key) ?? valueNode.pos, `${what}: unknown key "${key}"; known keys: ${Object.keys(component.keys).sort().join(', ')}`);
     }
   }
-  const missing = Object.entries(component.keys).filter(([key, spec]) => spec.required && !values.has(key));
-  for (const [key, spec] of missing) ctx.problems.add(node.pos, `${what}: missing key "${key}" (${spec.description})`);
-  if (missing.length > 0) return undefined;
-  // Compiled even with unknown keys, so its other problems are reported in the same pass.
-  const stage = component.compile(id, node, values, ctx);
-  return unknownKeys ? undefined : stage;
+  for (const [key, spec] of Object.entries(component.keys)) {
+    if (spec.required && !values.has(key)) ctx.problems.add(node.pos, `${what}: missing key "${key}" (${spec.description})`);
+  }
+  // Compiled even when keys are wrong, so all its other problems are reported in the same pass;
+  // the problems already collected keep the pipeline from running.
+  return component.compile(id, node, values, ctx);
 }
 
 function keyPosition(node: YamlNode, key: string): Position | undefined {
@@ -171,10 +169,10 @@ function checkClaims(stages: ReadonlyMap<string, Stage>, problems: Problems): vo
     for (const file of outputs) {
       const label = s.kind === 'sink' ? `sink "${s.id}"` : `the rejects of source "${s.id}"`;
       const other = writers.get(file);
-      if (other) problems.add(s.pos, `${label} writes ${file}, which ${other} writes too`);
+      if (other) problems.add(s.pos, `${label} writes ${displayPath(file)}, which ${other} writes too`);
       else writers.set(file, label);
       const reader = readers.get(file);
-      if (reader) problems.add(s.pos, `${label} would overwrite ${file}, the file of source "${reader}"`);
+      if (reader) problems.add(s.pos, `${label} would overwrite ${displayPath(file)}, the file of source "${reader}"`);
     }
   }
 }

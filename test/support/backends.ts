@@ -1,0 +1,21 @@
+/** A database the end-to-end tests run on, with the command-line arguments that select it. */
+export interface Backend {
+  readonly name: string;
+  readonly available: boolean;
+  readonly args: readonly string[];
+}
+
+const serverUrl = process.env['ETL_TEST_DATABASE_URL'];
+
+if (!serverUrl) {
+  // Visible on purpose: a skipped backend must never look like a passed one.
+  console.warn('ETL_TEST_DATABASE_URL is not set: the tests on a PostgreSQL server are SKIPPED (only the embedded database runs).');
+}
+
+/** The embedded PostgreSQL always; the server given by ETL_TEST_DATABASE_URL when set. */
+export function databaseBackends(): Backend[] {
+  return [
+    { name: 'embedded PostgreSQL', available: true, args: [] },
+    { name: 'PostgreSQL server (ETL_TEST_DATABASE_URL)', available: Boolean(serverUrl), args: serverUrl ? ['--database', serverUrl] : [] },
+  ];
+}
