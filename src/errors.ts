@@ -16,8 +16,9 @@ export interface Diagnostic {
 /**
  * `invalid`: the pipeline file or the command line is wrong (exit 2).
  * `failed`: the data or a check failed (exit 1).
+ * `interrupted`: a signal stopped the run (exit 128 + the signal's number, as shells expect).
  */
-export type ErrorCode = 'invalid' | 'failed';
+export type ErrorCode = 'invalid' | 'failed' | 'interrupted';
 
 /** The one error class of the product: a code and every problem found. */
 export class EtlError extends Error {
@@ -32,7 +33,11 @@ export class EtlError extends Error {
     this.diagnostics = list;
   }
 
+  /** Set for `interrupted`: the signal's number. */
+  signal?: number;
+
   get exitCode(): number {
+    if (this.code === 'interrupted') return 128 + (this.signal ?? 15);
     return this.code === 'invalid' ? 2 : 1;
   }
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { SourceStage } from '../config/pipeline.ts';
 import { decoderFor } from '../csv/decode.ts';
-import { scanRecords, UnclosedQuoteError } from '../csv/record-scanner.ts';
+import { scanRecords } from '../csv/record-scanner.ts';
 import { isMalformed, positionIn, splitFields } from '../csv/split-fields.ts';
 import { ident, type RunContext } from '../engine/run-context.ts';
 import { EtlError } from '../errors.ts';
@@ -40,75 +40,70 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   async function* rows(): AsyncGenerator<string> {
     let batch: string[] = [];
     const records = scanRecords(fs.createReadStream(file, { highWaterMark: 1 << 20 }));
-    try {
-      for await (const raw of records) {
-        const decoded = decode(raw.bytes);
-        if (!header) {
-          header = parseHeader(decoded, stage, raw.line);
-          indexes = cols.map((c) => header!.indexOf(c.name));
-          if (rejects) rejects.write(stringify([[...header, 'line', 'reason']]));
-          continue;
-        }
-        read++;
-        const rowProblems: string[] = [];
-        let fields: string[] | undefined;
-        if ('badAt' in decoded) {
-          problem(raw.line, decoded.badAt + 1, `bytes that are not valid ${stage.encoding}`, rowProblems, true);
-        } else if (decoded.text.includes('\0')) {
-          const at = positionIn(decoded.text, raw.line, decoded.text.indexOf('\0'));
-          problem(at.line, at.col, 'a NUL byte', rowProblems, true);
+    for await (const raw of records) {
+      const decoded = decode(raw.bytes);
+      if (!header) {
+        header = parseHeader(decoded, stage, raw.line);
+        indexes = cols.map((c) => header!.indexOf(c.name));
+        if (rejects) rejects.write(stringify([[...header, 'line', 'reason']]));
+        continue;
+      }
+      read++;
+      const rowProblems: string[] = [];
+      let fields: string[] | undefined;
+      if (raw.unclosed) {
+        problem(raw.line, 1, 'malformed CSV: a quoted field is never closed (it runs to the end of the file)', rowProblems, true);
+      } else if ('badAt' in decoded) {
+        problem(raw.line, decoded.badAt + 1, `bytes that are not valid ${stage.encoding}`, rowProblems, true);
+      } else if (decoded.text.includes('\0')) {
+        const at = positionIn(decoded.text, raw.line, decoded.text.indexOf('\0'));
+        problem(at.line, at.col, 'a NUL byte', rowProblems, true);
+      } else {
+        const split = splitFields(decoded.text);
+        if (isMalformed(split)) {
+          const at = positionIn(decoded.text, raw.line, split.at);
+          problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
+        } else if (split.values.length !== header.length) {
+          problem(raw.line, 1, `expected ${header.length} fields, found ${split.values.length}`, rowProblems, true);
+          fields = split.values;
         } else {
-          const split = splitFields(decoded.text);
-          if (isMalformed(split)) {
-            const at = positionIn(decoded.text, raw.line, split.at);
-            problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
-          } else if (split.values.length !== header.length) {
-            problem(raw.line, 1, `expected ${header.length} fields, found ${split.values.length}`, rowProblems, true);
-            fields = split.values;
-          } else {
-            fields = split.values;
-            let out = '';
-            for (let k = 0; k < cols.length; k++) {
-              const col = cols[k]!;
-              const text = fields[indexes[k]!]!;
-              let value: string;
-              if (text === '') {
-                if (col.required) {
-                  const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
-                  problem(at.line, at.col, `column "${col.name}": empty, but required`, rowProblems, rowProblems.length === 0);
-                }
-                value = '\\N';
-              } else {
-                const parsed = col.type.parse(text, col.options);
-                if (isInvalid(parsed)) {
-                  const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
-                  problem(at.line, at.col, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`, rowProblems, rowProblems.length === 0);
-                  value = '';
-                } else value = escapeCopyText(parsed);
+          fields = split.values;
+          let out = '';
+          for (let k = 0; k < cols.length; k++) {
+            const col = cols[k]!;
+            const text = fields[indexes[k]!]!;
+            let value: string;
+            if (text === '') {
+              if (col.required) {
+                const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
+                problem(at.line, at.col, `column "${col.name}": empty, but required`, rowProblems, rowProblems.length === 0);
               }
-              out += k === 0 ? value : `\t${value}`;
+              value = '\\N';
+            } else {
+              const parsed = col.type.parse(text, col.options);
+              if (isInvalid(parsed)) {
+                const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
+                problem(at.line, at.col, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`, rowProblems, rowProblems.length === 0);
+                value = '';
+              } else value = escapeCopyText(parsed);
             }
-            if (rowProblems.length === 0) {
-              batch.push(out);
-              if (batch.length >= BATCH_ROWS) {
-                yield `${batch.join('\n')}\n`;
-                batch = [];
-              }
+            out += k === 0 ? value : `\t${value}`;
+          }
+          if (rowProblems.length === 0) {
+            batch.push(out);
+            if (batch.length >= BATCH_ROWS) {
+              yield `${batch.join('\n')}\n`;
+              batch = [];
             }
           }
         }
-        if (rowProblems.length > 0 && rejects) {
-          rejected++;
-          const original = fields ?? [];
-          const padded = header.map((_, k) => original[k] ?? '');
-          rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]));
-        }
       }
-    } catch (e) {
-      if (e instanceof UnclosedQuoteError) {
-        throw new EtlError('failed', [{ pos: { file, line: e.line, col: 1 }, message: `malformed CSV: a quoted field is never closed (source "${stage.id}")` }]);
+      if (rowProblems.length > 0 && rejects) {
+        rejected++;
+        const original = fields ?? [];
+        const padded = header.map((_, k) => original[k] ?? '');
+        rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]));
       }
-      throw e;
     }
     if (!header) throw new EtlError('failed', [{ pos: { file, line: 1, col: 1 }, message: `source "${stage.id}": the file is empty (no header row)` }]);
     if (batch.length > 0) yield `${batch.join('\n')}\n`;

@@ -40,7 +40,7 @@ export class CompileContext {
   /** A path value: parameters substituted, resolved from the pipeline file's folder. */
   path(node: YamlNode | undefined, what: string): string | undefined {
     const text = this.text(node, what);
-    if (text === undefined) return undefined;
+    if (text === undefined || node === undefined) return undefined;
     const value = this.substitute(text, node.pos);
     return value === undefined ? undefined : path.resolve(this.dir, value);
   }

