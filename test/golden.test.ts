@@ -9,8 +9,10 @@ import { databaseBackends } from './support/backends.ts';
  * Golden cases: each folder under test/golden holds a pipeline, its inputs, and either
  * `expected/` (every file the run must write under out/, byte for byte) or
  * `expected-error.txt` and `expected-exit` (the exact stderr of `etl run --quiet` and its code).
- * Optional: `params` (name=value lines, `${ROOT}` is the repository), `pipeline` (the pipeline
- * file to run instead of ./pipeline.yaml), `command` (default: run).
+ * Optional: `params` (name=value lines; `${ROOT}` is the repository, `${WORK}` the scratch folder
+ * the case runs in), `pipeline` (the pipeline file to run instead of ./pipeline.yaml), `command`
+ * (default: run). A manifest is compared without its `run` field (timestamps), with the
+ * repository and scratch folders written as `${ROOT}` and `${WORK}`.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
 const GOLDEN = path.join(ROOT, 'test', 'golden');
@@ -41,7 +43,7 @@ for (const backend of databaseBackends()) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), `etl-golden-${name}-`));
       scratch.push(work);
       fs.cpSync(caseDir, work, { recursive: true, filter: (src) => !src.startsWith(path.join(caseDir, 'expected')) });
-      const sub = (s: string) => s.replaceAll('${ROOT}', ROOT).trim();
+      const sub = (s: string) => s.replaceAll('${ROOT}', ROOT).replaceAll('${WORK}', work).trim();
       const params = (readOptional(path.join(caseDir, 'params')) ?? '').split('\n').map(sub).filter(Boolean);
       const command = sub(readOptional(path.join(caseDir, 'command')) ?? 'run');
       const pipeline = sub(readOptional(path.join(caseDir, 'pipeline')) ?? 'pipeline.yaml');
@@ -67,8 +69,17 @@ for (const backend of databaseBackends()) {
       const expectedFiles = listFiles(expectedDir);
       expect(listFiles(path.join(work, 'out'))).toEqual(expectedFiles);
       for (const f of expectedFiles) {
-        expect(fs.readFileSync(path.join(work, 'out', f), 'utf8'), f).toBe(fs.readFileSync(path.join(expectedDir, f), 'utf8'));
+        let actual = fs.readFileSync(path.join(work, 'out', f), 'utf8');
+        if (f.endsWith('manifest.json')) actual = normalizeManifest(actual, work);
+        expect(actual, f).toBe(fs.readFileSync(path.join(expectedDir, f), 'utf8'));
       }
     });
   });
+}
+
+function normalizeManifest(text: string, work: string): string {
+  const doc = JSON.parse(text) as Record<string, unknown>;
+  expect(doc['run']).toMatchObject({ started_at: expect.any(String), finished_at: expect.any(String) });
+  delete doc['run'];
+  return `${JSON.stringify(doc, null, 2)}\n`.replaceAll(work, '${WORK}').replaceAll(ROOT, '${ROOT}');
 }

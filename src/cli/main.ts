@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { compilePipeline } from '../config/compile.ts';
+import { redactDbMessage } from '../components/run-sql.ts';
 import { runPipeline } from '../engine/run.ts';
 import { Logger } from '../engine/logger.ts';
 import { EtlError, formatDiagnostic } from '../errors.ts';
@@ -71,7 +72,7 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
     const err = e as Error & { code?: string };
     // Connection and server failures are not bugs of ours: say what happened, without a stack.
     if (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code)) {
-      io.err(`etl: database error: ${err.message} (${err.code})\n`);
+      io.err(`etl: database error: ${redactDbMessage(err.message, err.code)} (${err.code})\n`);
       return 1;
     }
     io.err(`etl: unexpected error (a bug; please report it):\n${err?.stack ?? String(e)}\n`);

@@ -11,11 +11,23 @@ export interface KeySpec {
   readonly description: string;
 }
 
+/** A file a stage read or wrote, for the manifest. */
+export interface FileReport {
+  readonly role: 'input' | 'output';
+  readonly stage: string;
+  readonly path: string;
+  /** Data rows, the header not counted. */
+  readonly rows: number;
+  /** Known for inputs (hashed while read); outputs are hashed when the manifest is made. */
+  readonly sha256?: string;
+}
+
 /** What a stage did, for progress lines and the manifest. */
 export interface StageReport {
   readonly rows: number;
   /** Extra counts by name (rejected rows, routes…). */
   readonly counts?: Readonly<Record<string, number>>;
+  readonly files?: readonly FileReport[];
 }
 
 /**

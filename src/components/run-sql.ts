@@ -23,12 +23,15 @@ export async function runSql(
   }
 }
 
-/** Turns a PostgreSQL error raised by a stage's SQL into an EtlError pointing into the SQL. */
-export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos' | 'sql'>, prefixLength: number): Error {
+/**
+ * Turns a PostgreSQL error raised by a stage's SQL into an EtlError pointing into the SQL,
+ * or at the stage when `prefixLength` is null (SQL the engine generated).
+ */
+export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos' | 'sql'>, prefixLength: number | null): Error {
   const err = e as { message?: string; code?: string; position?: string };
   if (typeof err?.code !== 'string') return e as Error;
   let pos: Position = stage.pos;
-  if (err.position) {
+  if (err.position && prefixLength !== null) {
     const offset = Number(err.position) - 1 - prefixLength;
     if (offset >= 0) pos = { file: stage.sql.origin.file, ...sqlPosition(stage.sql.origin, originalOffset(stage.sql, offset)) };
   }

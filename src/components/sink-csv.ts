@@ -16,6 +16,7 @@ export const csvSink: Component<SinkStage> = {
     file: { required: true, description: 'the output file; relative paths resolve from the pipeline file' },
     order_by: { required: true, description: 'columns that sort the rows and identify each one (a tie fails the run)' },
     after: { description: 'sinks written before this one (ordering only)' },
+    columns: { description: 'the columns to write, in order (default: all of the stage\'s columns)' },
   },
 
   compile(id, node, values, ctx) {
@@ -26,16 +27,22 @@ export const csvSink: Component<SinkStage> = {
     if (orderNode && orderBy.length === 0) ctx.problems.add(orderNode.pos, `sink "${id}": order_by must name at least one column`);
     const afterNode = values.get('after');
     const after = afterNode ? ctx.names(afterNode, `sink "${id}": after`).map((x) => x.name) : [];
+    const columnsNode = values.get('columns');
+    const columns = columnsNode ? ctx.names(columnsNode, `sink "${id}": columns`).map((x) => x.name) : undefined;
     if (!from || !file || !orderNode) return undefined;
-    return { kind: 'sink', id, pos: node.pos, description: values.get('description')?.text, from, file, orderBy, orderByPos: orderNode.pos, after };
+    return { kind: 'sink', id, pos: node.pos, description: values.get('description')?.text, from, file, orderBy, orderByPos: orderNode.pos, after, columns };
   },
 
   async run(stage, rt) {
     const columns = await rt.columnsOf(stage.from);
-    const missing = stage.orderBy.filter((name) => !columns.some((c) => c.name === name));
-    if (missing.length > 0) {
-      throw new EtlError('invalid', [{ pos: stage.orderByPos, message: `sink "${stage.id}": order_by names ${missing.map((m) => `"${m}"`).join(', ')}, not a column of "${stage.from}" (columns: ${columns.map((c) => c.name).join(', ')})` }]);
+    const unknown = (names: readonly string[]) => names.filter((name) => !columns.some((c) => c.name === name));
+    for (const [key, names] of [['order_by', stage.orderBy], ['columns', stage.columns ?? []]] as const) {
+      const missing = unknown(names);
+      if (missing.length > 0) {
+        throw new EtlError('invalid', [{ pos: stage.orderByPos, message: `sink "${stage.id}": ${key} names ${missing.map((m) => `"${m}"`).join(', ')}, not a column of "${stage.from}" (columns: ${columns.map((c) => c.name).join(', ')})` }]);
+      }
     }
+    const written = stage.columns ? stage.columns.map((name) => columns.find((c) => c.name === name)!) : columns;
     const table = ident(stage.from);
     const keys = stage.orderBy.map(ident).join(', ');
     const ties = await rt.driver.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} GROUP BY ${keys} HAVING count(*) > 1) t`);
@@ -43,17 +50,21 @@ export const csvSink: Component<SinkStage> = {
     if (tied > 0) {
       throw new EtlError('failed', [{ pos: stage.orderByPos, message: `sink "${stage.id}": order_by (${stage.orderBy.join(', ')}) does not identify each row of "${stage.from}": ${tied} key value${tied === 1 ? ' is' : 's are'} shared by several rows, so their order would depend on the database` }]);
     }
-    const order = stage.orderBy.map((name) => `${sortKey(columns.find((c) => c.name === name)!)} ASC NULLS LAST`).join(', ');
-    const select = columns.map((c) => `${outputValue(c)} AS ${ident(c.name)}`).join(', ');
+    const order = stage.orderBy.map((name) => `${sortKey(table, columns.find((c) => c.name === name)!)} ASC NULLS LAST`).join(', ');
+    const select = written.map((c) => `${outputValue(c)} AS ${ident(c.name)}`).join(', ');
     const out = rt.outputs.open(stage.file);
     const rows = await rt.driver.copyOut(`COPY (SELECT ${select} FROM ${table} ORDER BY ${order}) TO STDOUT (FORMAT csv, HEADER)`, out);
-    return { rows };
+    return { rows, files: [{ role: 'output', stage: stage.id, path: stage.file, rows }] };
   },
 };
 
-/** Text sorts by code point (the "C" collation) whatever the database's default. */
-function sortKey(c: TableColumn): string {
-  return c.category === 'S' ? `${ident(c.name)} COLLATE "C"` : ident(c.name);
+/**
+ * Text sorts by code point (the "C" collation) whatever the database's default. Qualified by the
+ * table, so the key is the stored value and never the formatted output column of the same name.
+ */
+function sortKey(table: string, c: TableColumn): string {
+  const col = `${table}.${ident(c.name)}`;
+  return c.category === 'S' ? `${col} COLLATE "C"` : col;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
@@ -5,13 +6,16 @@ import type { SourceStage } from '../config/pipeline.ts';
 import { decoderFor } from '../csv/decode.ts';
 import { scanRecords } from '../csv/record-scanner.ts';
 import { isMalformed, positionIn, splitFields } from '../csv/split-fields.ts';
+import { LIST_LIMIT } from '../engine/invalid-rows.ts';
 import { ident, type RunContext } from '../engine/run-context.ts';
 import { EtlError } from '../errors.ts';
 import { isInvalid } from '../types/column-type.ts';
-import type { StageReport } from './component.ts';
+import type { FileReport, StageReport } from './component.ts';
+import { verifyAgainstManifest } from '../engine/manifest.ts';
 import { escapeCopyText } from './copy-text.ts';
 
 const UTF8_BOM = '\uFEFF';
+const HIDDEN_LINE = 'etl_line';
 /** Rows handed to COPY per chunk: large enough to keep the stream cheap, small enough to stay flat in memory. */
 const BATCH_ROWS = 2000;
 
@@ -22,7 +26,12 @@ const BATCH_ROWS = 2000;
  */
 export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<StageReport> {
   const cols = stage.columns;
-  await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${cols.map((c) => `${ident(c.name)} ${c.type.sqlType(c.options)}`).join(', ')})`);
+  const tableColumns = cols.map((c) => `${ident(c.name)} ${c.type.sqlType(c.options)}`);
+  // A primary key is checked by line, so the lines are loaded even when no line_column is asked for.
+  const lineColumn = stage.lineColumn ?? (stage.primaryKey ? HIDDEN_LINE : undefined);
+  if (lineColumn) tableColumns.push(`${ident(lineColumn)} integer`);
+  await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${tableColumns.join(', ')})`);
+  const hash = createHash('sha256');
 
   const decode = decoderFor(stage.encoding);
   const file = stage.file;
@@ -39,7 +48,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
 
   async function* rows(): AsyncGenerator<string> {
     let batch: string[] = [];
-    const records = scanRecords(fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+    const records = scanRecords(hashed(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash));
     for await (const raw of records) {
       const decoded = decode(raw.bytes);
       if (!header) {
@@ -90,7 +99,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
             out += k === 0 ? value : `\t${value}`;
           }
           if (rowProblems.length === 0) {
-            batch.push(out);
+            batch.push(lineColumn ? `${out}\t${raw.line}` : out);
             if (batch.length >= BATCH_ROWS) {
               yield `${batch.join('\n')}\n`;
               batch = [];
@@ -109,12 +118,15 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
     if (batch.length > 0) yield `${batch.join('\n')}\n`;
   }
 
-  const loaded = await rt.driver.copyIn(
-    `COPY ${ident(stage.id)} (${cols.map((c) => ident(c.name)).join(', ')}) FROM STDIN`,
-    Readable.from(rows(), { objectMode: false }),
-  );
+  const loaded = await rt.driver.copyIn(`COPY ${ident(stage.id)} FROM STDIN`, Readable.from(rows(), { objectMode: false }));
   if (rejects) await new Promise<void>((resolve, reject) => rejects.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  return { rows: loaded, counts: rejects ? { read, rejected } : { read } };
+  if (stage.primaryKey) await checkPrimaryKey(stage, lineColumn!, rt);
+  if (lineColumn === HIDDEN_LINE) await rt.driver.query(`ALTER TABLE ${ident(stage.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
+  const sha256 = hash.digest('hex');
+  if (stage.verify === 'manifest') verifyAgainstManifest(stage, sha256);
+  const files: FileReport[] = [{ role: 'input', stage: stage.id, path: file, rows: read, sha256 }];
+  if (rejects) files.push({ role: 'output', stage: stage.id, path: stage.rejectsFile!, rows: rejected });
+  return { rows: loaded, counts: rejects ? { read, rejected } : { read }, files };
 }
 
 function parseHeader(decoded: { text: string } | { badAt: number }, stage: SourceStage, line: number): string[] {
@@ -134,4 +146,27 @@ function parseHeader(decoded: { text: string } | { badAt: number }, stage: Sourc
   }
   if (problems.length > 0) throw new EtlError('failed', problems);
   return names;
+}
+
+/** Passes chunks through, feeding each to `hash` on the way. */
+async function* hashed(chunks: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/** Every row whose key repeats an earlier row's is a problem at its line, naming the first line. No key value is printed. */
+async function checkPrimaryKey(stage: SourceStage, lineColumn: string, rt: RunContext): Promise<void> {
+  const keys = stage.primaryKey!.map(ident).join(', ');
+  const line = ident(lineColumn);
+  const dupes = await rt.driver.query(
+    `SELECT line, first, count(*) OVER () AS total
+       FROM (SELECT ${line} AS line, first_value(${line}) OVER (PARTITION BY ${keys} ORDER BY ${line}) AS first FROM ${ident(stage.id)}) d
+      WHERE line <> first ORDER BY line LIMIT ${LIST_LIMIT}`,
+  );
+  const what = `duplicate primary key (${stage.primaryKey!.join(', ')})`;
+  for (const r of dupes.rows) rt.invalid.add(stage.id, { file: stage.file, line: Number(r['line']), col: 1 }, `${what}: the same as line ${r['first']}`, true);
+  const total = Number(dupes.rows[0]?.['total'] ?? 0);
+  if (total > dupes.rows.length) rt.invalid.addUnlisted(stage.id, total - dupes.rows.length);
 }

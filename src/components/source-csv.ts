@@ -25,6 +25,8 @@ export const csvSource: Component<SourceStage> = {
     on_invalid: { description: 'fail (default): stop and list invalid rows; reject: write them to the rejects file' },
     rejects: { description: 'where rejected rows go; default ${out_dir}/rejects/<source>.csv' },
     primary_key: { description: 'columns whose values must be unique together' },
+    line_column: { description: 'adds an integer column of this name holding each row\'s line in the file' },
+    verify: { description: 'manifest: refuse the file unless its SHA-256 matches the manifest.json beside it' },
   },
 
   compile(id, node, values, ctx) {
@@ -52,10 +54,15 @@ export const csvSource: Component<SourceStage> = {
         primaryKey.push(name);
       }
     }
+    const lineNode = values.get('line_column');
+    const lineColumn = ctx.text(lineNode, `source "${id}": line_column`);
+    if (lineColumn && columns.some((c) => c.name === lineColumn)) ctx.problems.add(lineNode!.pos, `source "${id}": line_column "${lineColumn}" is also a declared column`);
+    const verifyNode = values.get('verify');
+    const verify = verifyNode ? ctx.oneOf(verifyNode, `source "${id}": verify`, ['manifest'] as const) : undefined;
     if (!file || !encoding || !onInvalid || !columnsNode) return undefined;
     return {
       kind: 'source', id, pos: node.pos, description: values.get('description')?.text,
-      file, filePos: values.get('file')!.pos, encoding, columns, onInvalid, rejectsFile, primaryKey,
+      file, filePos: values.get('file')!.pos, encoding, columns, onInvalid, rejectsFile, primaryKey, lineColumn, verify,
     };
   },
 

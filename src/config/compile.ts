@@ -7,10 +7,12 @@ import { findCycles } from '../graph/graph.ts';
 import { builtinTypes } from '../types/builtin.ts';
 import { TypeRegistry } from '../types/type-registry.ts';
 import { CompileContext, known } from './compile-context.ts';
+import { compileChecks } from './compile-checks.ts';
+import { compileTypes } from './compile-types.ts';
 import type { Edge, Pipeline, Stage } from './pipeline.ts';
 import { parseYaml, type YamlNode } from './yaml-node.ts';
 
-const TOP_KEYS = ['name', 'description', 'params', 'sources', 'transforms', 'sinks'];
+const TOP_KEYS = ['name', 'description', 'params', 'types', 'sources', 'transforms', 'sinks', 'checks', 'manifest'];
 const SECTIONS: readonly Section[] = ['sources', 'transforms', 'sinks'];
 const SINGULAR: Record<Section, string> = { sources: 'source', transforms: 'transform', sinks: 'sink' };
 const STAGE_ID = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -55,10 +57,12 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
   for (const required of ['sources', 'sinks']) if (!top.has(required)) problems.add(root.pos, `missing key "${required}"`);
 
   const params = compileParams(top.get('params'), options.overrides ?? {}, problems);
-  const ctx = new CompileContext(abs, problems, params, options.types ?? defaultTypes());
+  const ctx = new CompileContext(abs, problems, params, (options.types ?? defaultTypes()).clone());
+  compileTypes(top.get('types'), ctx);
   const stages = new Map<string, Stage>();
   // Every declared id, compiled or not, so one broken stage does not make its users report it as unknown.
   const declared = new Map<string, Section>();
+  const tableOwner = new Map<string, string>();
   const edgeRefs: { stage: string; kind: Edge['kind']; name: string; pos: Position }[] = [];
 
   for (const section of SECTIONS) {
@@ -86,15 +90,26 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
         if (refs && (kind !== 'input' || section === 'transforms')) for (const r of ctx.names(refs, `${what}: ${key}`)) edgeRefs.push({ stage: id, kind, name: r.name, pos: r.pos });
       }
       if (stage && !stages.has(id)) stages.set(id, stage);
+      // A stage may make more tables than the one named after it (a split makes one per route).
+      for (const table of stage?.kind === 'split' ? stage.routes.map((r) => r.name) : []) {
+        if (declared.has(table)) problems.add(keyPos, `${what}: route "${table}" has the id of another stage`);
+        else {
+          declared.set(table, section);
+          tableOwner.set(table, id);
+        }
+      }
     }
   }
 
-  const edges = resolveEdges(stages, declared, edgeRefs, problems);
-  checkClaims(stages, problems);
+  const edges = resolveEdges(stages, declared, tableOwner, edgeRefs, problems);
+  const checks = compileChecks(top.get('checks'), ctx);
+  const manifestNode = top.get('manifest');
+  const manifest = manifestNode ? ctx.path(manifestNode, 'manifest') : undefined;
+  checkClaims(stages, manifest, problems);
   for (const d of findCycles([...stages.keys()], edges)) problems.add(d.pos, d.message);
   problems.throwIfAny('invalid');
   const name = top.get('name')?.text ?? path.basename(abs, path.extname(abs));
-  return { name, file: abs, dir: path.dirname(abs), params, types: ctx.types, stages, edges };
+  return { name, file: abs, dir: path.dirname(abs), params, types: ctx.types, stages, edges, checks, manifest };
 }
 
 function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<string, string>>, problems: Problems): Record<string, string> {
@@ -146,6 +161,7 @@ function keyPosition(node: YamlNode, key: string): Position | undefined {
 function resolveEdges(
   stages: ReadonlyMap<string, Stage>,
   declared: ReadonlyMap<string, Section>,
+  tableOwner: ReadonlyMap<string, string>,
   refs: readonly { stage: string; kind: Edge['kind']; name: string; pos: Position }[],
   problems: Problems,
 ): Edge[] {
@@ -158,20 +174,23 @@ function resolveEdges(
       problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is not a stage of this pipeline; known stages: ${knownIds}`);
     } else if (r.kind !== 'after' && target === 'sinks') {
       problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is a sink; only sources and transforms make tables`);
-    } else if (stages.has(r.stage) && stages.has(r.name)) {
-      edges.push({ from: r.name, to: r.stage, kind: r.kind, pos: r.pos });
+    } else {
+      const from = tableOwner.get(r.name) ?? r.name;
+      if (stages.has(r.stage) && stages.has(from)) edges.push({ from, to: r.stage, kind: r.kind, pos: r.pos });
     }
   }
   return edges;
 }
 
 /** Two stages may not write one file, and no output may overwrite an input. */
-function checkClaims(stages: ReadonlyMap<string, Stage>, problems: Problems): void {
+function checkClaims(stages: ReadonlyMap<string, Stage>, manifest: string | undefined, problems: Problems): void {
   const writers = new Map<string, string>();
+  if (manifest) writers.set(manifest, 'the manifest');
   const readers = new Map<string, string>();
   for (const s of stages.values()) if (s.kind === 'source') readers.set(s.file, s.id);
   for (const s of stages.values()) {
     const outputs = s.kind === 'sink' ? [s.file] : s.kind === 'source' && s.rejectsFile ? [s.rejectsFile] : [];
+    if (s.kind === 'source' && s.file === manifest) problems.add(s.pos, `the manifest would overwrite ${displayPath(s.file)}, the file of source "${s.id}"`);
     for (const file of outputs) {
       const label = s.kind === 'sink' ? `sink "${s.id}"` : `the rejects of source "${s.id}"`;
       const other = writers.get(file);

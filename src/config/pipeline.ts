@@ -32,6 +32,10 @@ export interface SourceStage extends StageBase {
   readonly rejectsFile?: string;
   /** Columns whose values must be unique together. */
   readonly primaryKey?: readonly string[];
+  /** A column added to the table holding each row's line number in the file. */
+  readonly lineColumn?: string;
+  /** `manifest`: the file must match the SHA-256 recorded for it in the manifest.json beside it. */
+  readonly verify?: 'manifest';
 }
 
 /** SQL text with `:name` parameters already turned into `$n` placeholders. */
@@ -74,9 +78,36 @@ export interface SinkStage extends StageBase {
   readonly orderBy: readonly string[];
   readonly orderByPos: Position;
   readonly after: readonly string[];
+  /** The columns written, in order; all of the stage's columns when absent. */
+  readonly columns?: readonly string[];
 }
 
-export type TransformStage = SqlTransformStage | TsTransformStage;
+/** One route of a split: rows matching `condition` (SQL), or every row left when it is the else route. */
+export interface Route {
+  readonly name: string;
+  readonly condition?: string;
+}
+
+/** Rows of one input split into several tables, each row into exactly one. */
+export interface SplitStage extends StageBase {
+  readonly kind: 'split';
+  readonly inputs: readonly string[];
+  readonly routes: readonly Route[];
+  /** The routing statement, with `:name` parameters bound. */
+  readonly sql: BoundSql;
+}
+
+/** A reconciliation evaluated after every transform and before any sink is written. */
+export interface Check {
+  readonly name: string;
+  readonly pos: Position;
+  readonly description?: string;
+  /** `equal`: every query's single value must be equal; `assert`: the one query must return true. */
+  readonly kind: 'equal' | 'assert';
+  readonly queries: readonly { label: string; sql: BoundSql }[];
+}
+
+export type TransformStage = SqlTransformStage | TsTransformStage | SplitStage;
 export type Stage = SourceStage | TransformStage | SinkStage;
 
 /** An edge of the stage graph, with where it is written so errors can point at it. */
@@ -98,4 +129,7 @@ export interface Pipeline {
   /** Stages by id, in the order they are declared. */
   readonly stages: ReadonlyMap<string, Stage>;
   readonly edges: readonly Edge[];
+  readonly checks: readonly Check[];
+  /** Where the run's manifest goes, if anywhere. */
+  readonly manifest?: string;
 }

@@ -16,6 +16,12 @@ export class InvalidRows {
     if (this.#listed.length < LIST_LIMIT) this.#listed.push({ pos, message });
   }
 
+  /** Counts invalid rows that were found in bulk and are not listed one by one. */
+  addUnlisted(source: string, rows: number): void {
+    this.#problems += rows;
+    this.#rowsBySource.set(source, (this.#rowsBySource.get(source) ?? 0) + rows);
+  }
+
   get any(): boolean {
     return this.#problems > 0;
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { sha256File } from './manifest.ts';
 
 /** Marks temporary files of a run, so a later run can recognise and remove what a killed one left. */
 export const TEMP_MARK = '.etl-tmp-';
@@ -48,6 +49,13 @@ export class OutputFiles {
     fs.fchmodSync(fd, 0o600);
     this.#pending.push({ final, temp });
     return fd;
+  }
+
+  /** SHA-256 of what has been written for `final` so far (its stream must be finished). */
+  sha256(final: string): string {
+    const pending = this.#pending.find((p) => p.final === final);
+    if (!pending) throw new Error(`${final} is not an output of this run`);
+    return sha256File(pending.temp);
   }
 
   /** Flushes every file to disk, then renames them into place in the order they were opened. */

