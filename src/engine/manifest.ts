@@ -35,7 +35,7 @@ export function renderManifest(file: string, m: ManifestInput): string {
     inputs: m.files.filter((f) => f.role === 'input').map((f) => ({ source: f.stage, path: asNamed(f.path), sha256: f.sha256, rows: f.rows })),
     outputs: [...m.files].filter((f) => f.role === 'output').sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => ({ stage: f.stage, path: rel(f.path), sha256: m.outputSha256(f.path), rows: f.rows })),
     stages: m.stages.map((s) => ({ id: s.id, kind: s.kind, rows: s.rows, ...(s.counts ? { counts: s.counts } : {}) })),
-    checks: m.checks.map((c) => ({ name: c.name, ...(c.description ? { description: c.description } : {}), passed: c.passed, values: c.values })),
+    reconciliation: m.checks.map((c) => ({ name: c.name, ...(c.description ? { description: c.description } : {}), passed: c.passed, values: c.values })),
     passed: m.checks.every((c) => c.passed),
     run: { started_at: m.startedAt.toISOString(), finished_at: new Date().toISOString(), database: m.database },
   };

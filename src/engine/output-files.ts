@@ -20,6 +20,8 @@ export class OutputFiles {
   readonly #runId: string;
   readonly #pending: Pending[] = [];
   readonly #claimed = new Set<string>();
+  /** Folders this run created, removed again if the run fails and leaves them empty. */
+  readonly #createdDirs: string[] = [];
 
   constructor(runId: string) {
     this.#runId = runId;
@@ -43,7 +45,8 @@ export class OutputFiles {
   #reserve(final: string): number {
     if (this.#claimed.has(final)) throw new Error(`${final} is written twice in one run`);
     this.#claimed.add(final);
-    fs.mkdirSync(path.dirname(final), { recursive: true });
+    const created = fs.mkdirSync(path.dirname(final), { recursive: true });
+    if (created) this.#createdDirs.push(created);
     const temp = path.join(path.dirname(final), `.${path.basename(final)}${TEMP_MARK}${this.#runId}`);
     const fd = fs.openSync(temp, 'wx', 0o600);
     fs.fchmodSync(fd, 0o600);
@@ -73,6 +76,7 @@ export class OutputFiles {
     for (const dir of dirs) syncDir(dir);
     const done = this.#pending.map((p) => p.final);
     this.#pending.length = 0;
+    this.#createdDirs.length = 0;
     return done;
   }
 
@@ -80,6 +84,8 @@ export class OutputFiles {
   discard(): void {
     for (const { temp } of this.#pending) fs.rmSync(temp, { force: true });
     this.#pending.length = 0;
+    // Deepest first; a folder that is not empty (someone else wrote there) stays.
+    for (const top of this.#createdDirs.splice(0).reverse()) removeEmptyTree(top);
   }
 }
 
@@ -90,5 +96,14 @@ function syncDir(dir: string): void {
     fs.closeSync(fd);
   } catch {
     // Some file systems refuse fsync on a directory; the rename itself has happened.
+  }
+}
+
+function removeEmptyTree(dir: string): void {
+  try {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeEmptyTree(path.join(dir, entry.name));
+    fs.rmdirSync(dir);
+  } catch {
+    // Not empty, or already gone: leave it.
   }
 }
