@@ -60,9 +60,15 @@ export function formatDiagnostic(d: Diagnostic): string {
 /** Collects problems so that one pass reports all of them. */
 export class Problems {
   readonly #list: Diagnostic[] = [];
+  #allData = true;
 
-  add(pos: Position | undefined, message: string): void {
+  /**
+   * `data`: the problem is with a data file (missing, unreadable), not with the pipeline file;
+   * a run that has only such problems failed on its data (exit 1), not on its definition.
+   */
+  add(pos: Position | undefined, message: string, kind: 'pipeline' | 'data' = 'pipeline'): void {
     this.#list.push({ pos, message });
+    if (kind === 'pipeline') this.#allData = false;
   }
 
   get size(): number {
@@ -78,6 +84,6 @@ export class Problems {
       for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
       return 0;
     });
-    throw new EtlError(code, sorted);
+    throw new EtlError(this.#allData ? 'failed' : code, sorted);
   }
 }

@@ -58,7 +58,7 @@ for (const backend of databaseBackends()) {
       }
       const expectedError = readOptional(path.join(caseDir, 'expected-error.txt'));
       if (expectedError !== undefined) {
-        expect(stderr).toBe(expectedError);
+        expect(stderr.replaceAll(ROOT, '${ROOT}')).toBe(expectedError);
         expect(code).toBe(Number(readOptional(path.join(caseDir, 'expected-exit')) ?? '1'));
         expect(fs.existsSync(path.join(work, 'out')), 'a failed run leaves no out/ folder behind').toBe(false);
         return;

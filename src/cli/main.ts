@@ -47,7 +47,14 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
   const file = args.positionals[0] ?? 'pipeline.yaml';
   try {
     const overrides = parseParams(args.values.param ?? []);
-    const pipeline = compilePipeline(file, { overrides });
+    let pipeline;
+    try {
+      pipeline = compilePipeline(file, { overrides });
+    } catch (e) {
+      // For validate, every problem means "invalid", even a missing data file.
+      if (command === 'validate' && e instanceof EtlError && e.code === 'failed') throw new EtlError('invalid', [...e.diagnostics]);
+      throw e;
+    }
     if (command === 'validate') {
       io.out(`${file}: valid (${pipeline.stages.size} stages)\n`);
       return 0;

@@ -30,7 +30,7 @@ export const csvSource: Component<SourceStage> = {
   },
 
   compile(id, node, values, ctx) {
-    const file = ctx.existingFile(values.get('file'), `source "${id}": file`);
+    const file = ctx.existingFile(values.get('file'), `source "${id}": file`, 'data');
     const encNode = values.get('encoding');
     const encoding = encNode ? ctx.oneOf(encNode, `source "${id}": encoding`, ENCODINGS) : 'utf-8';
     const onNode = values.get('on_invalid');

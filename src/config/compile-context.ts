@@ -45,19 +45,19 @@ export class CompileContext {
     return value === undefined ? undefined : path.resolve(this.dir, value);
   }
 
-  /** A path that must name an existing, readable file. */
-  existingFile(node: YamlNode | undefined, what: string): string | undefined {
+  /** A path that must name an existing, readable file; `data` files are inputs, not parts of the pipeline. */
+  existingFile(node: YamlNode | undefined, what: string, kind: 'pipeline' | 'data' = 'pipeline'): string | undefined {
     const file = this.path(node, what);
     if (file === undefined || node === undefined) return undefined;
     try {
       if (!fs.statSync(file).isFile()) {
-        this.problems.add(node.pos, `${what}: ${displayPath(file)} is not a file`);
+        this.problems.add(node.pos, `${what}: ${displayPath(file)} is not a file`, kind);
         return undefined;
       }
       fs.accessSync(file, fs.constants.R_OK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      this.problems.add(node.pos, code === 'ENOENT' ? `${what}: file not found: ${displayPath(file)}` : `${what}: cannot read ${displayPath(file)} (${code})`);
+      this.problems.add(node.pos, code === 'ENOENT' ? `${what}: file not found: ${displayPath(file)}` : `${what}: cannot read ${displayPath(file)} (${code})`, kind);
       return undefined;
     }
     return file;

@@ -5,6 +5,7 @@ import type { Section } from '../components/component.ts';
 import { displayPath, EtlError, Problems, type Position } from '../errors.ts';
 import { findCycles } from '../graph/graph.ts';
 import { builtinTypes } from '../types/builtin.ts';
+import type { ColumnType } from '../types/column-type.ts';
 import { TypeRegistry } from '../types/type-registry.ts';
 import { CompileContext, known } from './compile-context.ts';
 import { compileChecks } from './compile-checks.ts';
@@ -17,6 +18,7 @@ const SECTIONS: readonly Section[] = ['sources', 'transforms', 'sinks'];
 const SINGULAR: Record<Section, string> = { sources: 'source', transforms: 'transform', sinks: 'sink' };
 const STAGE_ID = /^[a-z_][a-z0-9_]{0,62}$/;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PARAM_KEYS = ['default', 'type', 'description'];
 const EDGE_KEYS: Record<string, Edge['kind']> = { inputs: 'input', from: 'from', after: 'after' };
 
 export interface CompileOptions {
@@ -56,8 +58,9 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
   }
   for (const required of ['sources', 'sinks']) if (!top.has(required)) problems.add(root.pos, `missing key "${required}"`);
 
-  const params = compileParams(top.get('params'), options.overrides ?? {}, problems);
-  const ctx = new CompileContext(abs, problems, params, (options.types ?? defaultTypes()).clone());
+  const baseTypes = options.types ?? defaultTypes();
+  const params = compileParams(top.get('params'), options.overrides ?? {}, baseTypes, problems);
+  const ctx = new CompileContext(abs, problems, params, baseTypes.clone());
   compileTypes(top.get('types'), ctx);
   const stages = new Map<string, Stage>();
   // Every declared id, compiled or not, so one broken stage does not make its users report it as unknown.
@@ -112,19 +115,44 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
   return { name, file: abs, dir: path.dirname(abs), params, types: ctx.types, stages, edges, checks, manifest };
 }
 
-function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<string, string>>, problems: Problems): Record<string, string> {
+/**
+ * Parameters: `name: value`, or `name: { default, type, description }` where `type` is a built-in
+ * column type that every value, default or `--param`, must pass (exit 2 otherwise).
+ */
+function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<string, string>>, types: TypeRegistry, problems: Problems): Record<string, string> {
   const params: Record<string, string> = {};
+  const typed: { name: string; type: ColumnType; pos: Position }[] = [];
   if (node && !node.isNull && !node.isMap) problems.add(node.pos, 'params must be a mapping of name to value');
   for (const { key, keyPos, value } of node?.entries() ?? []) {
     if (!PARAM_NAME.test(key)) problems.add(keyPos, `parameter "${key}": a name is letters, digits and _`);
-    const text = value.text;
-    if (text === undefined && !value.isNull) problems.add(value.pos, `parameter "${key}": the default must be a single value`);
+    let valueNode = value;
+    if (value.isMap) {
+      const spec = new Map(value.entries().map((e) => [e.key, e] as const));
+      for (const e of spec.values()) if (!PARAM_KEYS.includes(e.key)) problems.add(e.keyPos, `parameter "${key}": unknown key "${e.key}"; known keys: ${PARAM_KEYS.join(', ')}`);
+      valueNode = spec.get('default')?.value ?? valueNode;
+      const typeNode = spec.get('type')?.value;
+      if (typeNode) {
+        const type = types.get(typeNode.text ?? '');
+        if (type) typed.push({ name: key, type, pos: keyPos });
+        else problems.add(typeNode.pos, `parameter "${key}": unknown type "${typeNode.text ?? ''}"; known types: ${types.names().join(', ')}`);
+      }
+      if (!spec.has('default')) {
+        params[key] = '';
+        continue;
+      }
+    }
+    const text = valueNode.text;
+    if (text === undefined && !valueNode.isNull) problems.add(valueNode.pos, `parameter "${key}": the default must be a single value`);
     params[key] = text ?? '';
   }
   const defaults = { ...params };
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in defaults)) problems.add(undefined, `unknown parameter "${key}" in --param; known parameters: ${known(defaults)}`);
     else params[key] = value;
+  }
+  for (const { name, type, pos } of typed) {
+    const parsed = type.parse(params[name]!, {});
+    if (typeof parsed !== 'string') problems.add(pos, `parameter "${name}"${name in overrides ? ' (from --param)' : ''}: ${parsed.invalid}`);
   }
   return params;
 }
