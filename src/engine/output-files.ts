@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DirLock } from './dir-lock.ts';
 import { sha256File } from './manifest.ts';
 
 /** Marks temporary files of a run, so a later run can recognise and remove what a killed one left. */
 export const TEMP_MARK = '.etl-tmp-';
+/** Lists the renames of a commit under way; a run that finds one finishes the commit first. */
+const JOURNAL = '.etl-commit.json';
 
 interface Pending {
   readonly final: string;
@@ -11,10 +14,12 @@ interface Pending {
 }
 
 /**
- * The run's output files. Each is written to a temporary file beside its final name and
- * renamed into place only by {@link commit}, after every stage and check has succeeded, so a
- * failed run leaves the previous outputs byte-identical. Files are created with mode 0600
- * whatever the umask: they hold personal data.
+ * The run's output files. Each is written to a temporary file beside its final name and renamed
+ * into place only by {@link commit}, after every stage and check has succeeded, so a failed run
+ * leaves the previous outputs byte-identical. The output folders are locked for the run; the
+ * renames are journaled, so a run killed in the middle of them is completed by the next run
+ * rather than leaving old and new files mixed. Files are created with mode 0600 whatever the
+ * umask: they hold personal data.
  */
 export class OutputFiles {
   readonly #runId: string;
@@ -22,9 +27,36 @@ export class OutputFiles {
   readonly #claimed = new Set<string>();
   /** Folders this run created, removed again if the run fails and leaves them empty. */
   readonly #createdDirs: string[] = [];
+  readonly #dirs: string[];
+  readonly #lock: DirLock;
 
-  constructor(runId: string) {
+  /**
+   * Prepares the folders of `finals` for a run: creates and locks them, finishes a commit a
+   * killed run left half done, and removes temporary files killed runs left behind.
+   */
+  constructor(runId: string, finals: readonly string[], log: (line: string) => void) {
     this.#runId = runId;
+    this.#dirs = [...new Set(finals.map((f) => path.dirname(f)))].sort();
+    for (const dir of this.#dirs) {
+      const created = fs.mkdirSync(dir, { recursive: true });
+      if (created) this.#createdDirs.push(created);
+    }
+    try {
+      this.#lock = DirLock.acquire(this.#dirs, (dir) => log(`etl: ${dir}: removed the lock of a run that no longer exists`));
+    } catch (e) {
+      this.#removeCreatedDirs();
+      throw e;
+    }
+    for (const dir of this.#dirs) {
+      const journal = path.join(dir, JOURNAL);
+      if (fs.existsSync(journal)) {
+        finishCommit(journal);
+        log(`etl: ${dir}: finished the commit of a run that was killed while renaming its outputs`);
+      }
+      for (const name of fs.readdirSync(dir)) {
+        if (name.startsWith('.') && name.includes(TEMP_MARK)) fs.rmSync(path.join(dir, name), { force: true });
+      }
+    }
   }
 
   /** A writable stream for `final`; it becomes `final` at commit. */
@@ -44,9 +76,8 @@ export class OutputFiles {
 
   #reserve(final: string): number {
     if (this.#claimed.has(final)) throw new Error(`${final} is written twice in one run`);
+    if (!this.#dirs.includes(path.dirname(final))) throw new Error(`${final} was not declared as an output`);
     this.#claimed.add(final);
-    const created = fs.mkdirSync(path.dirname(final), { recursive: true });
-    if (created) this.#createdDirs.push(created);
     const temp = path.join(path.dirname(final), `.${path.basename(final)}${TEMP_MARK}${this.#runId}`);
     const fd = fs.openSync(temp, 'wx', 0o600);
     fs.fchmodSync(fd, 0o600);
@@ -61,41 +92,62 @@ export class OutputFiles {
     return sha256File(pending.temp);
   }
 
-  /** Flushes every file to disk, then renames them into place in the order they were opened. */
+  /**
+   * Flushes every file to disk, journals the renames, then renames the files into place in the
+   * order they were opened (the manifest, opened last, goes last) and releases the folders.
+   */
   async commit(): Promise<string[]> {
-    for (const { temp } of this.#pending) {
-      const fd = fs.openSync(temp, 'r');
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-    }
-    const dirs = new Set<string>();
-    for (const { temp, final } of this.#pending) {
-      fs.renameSync(temp, final);
-      dirs.add(path.dirname(final));
-    }
-    for (const dir of dirs) syncDir(dir);
+    for (const { temp } of this.#pending) fsyncPath(temp);
+    const journal = path.join(this.#dirs[0]!, JOURNAL);
+    const tempJournal = `${journal}${TEMP_MARK}${this.#runId}`;
+    fs.writeFileSync(tempJournal, JSON.stringify(this.#pending), { mode: 0o600 });
+    fsyncPath(tempJournal);
+    fs.renameSync(tempJournal, journal);
+    fsyncPath(this.#dirs[0]!);
+    finishCommit(journal);
     const done = this.#pending.map((p) => p.final);
     this.#pending.length = 0;
     this.#createdDirs.length = 0;
+    this.#lock.release();
     return done;
   }
 
-  /** Removes every temporary file; the final names are untouched. */
+  /** Removes every temporary file and the folders this run created; the final names are untouched. Synchronous, for signal handlers. */
   discard(): void {
     for (const { temp } of this.#pending) fs.rmSync(temp, { force: true });
     this.#pending.length = 0;
+    this.#lock.release();
+    this.#removeCreatedDirs();
+  }
+
+  #removeCreatedDirs(): void {
     // Deepest first; a folder that is not empty (someone else wrote there) stays.
     for (const top of this.#createdDirs.splice(0).reverse()) removeEmptyTree(top);
   }
 }
 
-function syncDir(dir: string): void {
+/** Performs (or completes) the renames a journal lists, then removes it. Idempotent. */
+function finishCommit(journal: string): void {
+  const pending = JSON.parse(fs.readFileSync(journal, 'utf8')) as Pending[];
+  const dirs = new Set<string>();
+  for (const { temp, final } of pending) {
+    if (fs.existsSync(temp)) fs.renameSync(temp, final);
+    dirs.add(path.dirname(final));
+  }
+  for (const dir of dirs) fsyncPath(dir);
+  fs.rmSync(journal, { force: true });
+}
+
+function fsyncPath(p: string): void {
   try {
-    const fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    const fd = fs.openSync(p, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
-    // Some file systems refuse fsync on a directory; the rename itself has happened.
+    // Some file systems refuse fsync on a directory; the data itself was synced.
   }
 }
 

@@ -37,9 +37,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const log = options.log ?? new Logger();
   const order = executionOrder(pipeline).map((id) => pipeline.stages.get(id)!);
   const started = Date.now();
-  const driver = await openDatabase(options.databaseUrl);
+  const outputs = new OutputFiles(`${process.pid}-${randomBytes(4).toString('hex')}`, declaredOutputs(pipeline), (l) => log.info(l));
+  let driver: Driver;
+  try {
+    driver = await openDatabase(options.databaseUrl);
+  } catch (e) {
+    outputs.discard();
+    throw e;
+  }
   log.info(`etl: running "${pipeline.name}" on ${driver.description}`);
-  const outputs = new OutputFiles(`${process.pid}-${randomBytes(4).toString('hex')}`);
   const invalid = new InvalidRows();
   const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
   const result: RunResult = { stages: [], outputs: [] };
@@ -91,6 +97,17 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
       if (!failed) throw interrupted ? interruption(interrupted) : e;
     }
   }
+}
+
+/** Every file a run may write: sinks, rejects files, the manifest. */
+function declaredOutputs(pipeline: Pipeline): string[] {
+  const files: string[] = [];
+  for (const s of pipeline.stages.values()) {
+    if (s.kind === 'sink') files.push(s.file);
+    if (s.kind === 'source' && s.rejectsFile) files.push(s.rejectsFile);
+  }
+  if (pipeline.manifest) files.push(pipeline.manifest);
+  return files;
 }
 
 /** What failed after a signal failed because of it (the server went away): say so, not the symptom. */
