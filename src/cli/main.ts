@@ -77,6 +77,10 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
       return e.exitCode;
     }
     const err = e as Error & { code?: string };
+    if (isLostConnection(err)) {
+      io.err(`etl: lost the connection to the database (${err.code ?? err.message}); no output was changed\n`);
+      return 1;
+    }
     // Connection and server failures are not bugs of ours: say what happened, without a stack.
     if (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code)) {
       io.err(`etl: database error: ${redactDbMessage(err.message, err.code)} (${err.code})\n`);
@@ -85,6 +89,12 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
     io.err(`etl: unexpected error (a bug; please report it):\n${err?.stack ?? String(e)}\n`);
     return 1;
   }
+}
+
+/** The server went away: terminated backend, shutdown, or a dropped socket. */
+function isLostConnection(err: Error & { code?: string }): boolean {
+  if (typeof err?.code === 'string' && /^(57P0[123]|08\w{3}|ECONNRESET|ECONNREFUSED|EPIPE)$/.test(err.code)) return true;
+  return typeof err?.message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error/i.test(err.message);
 }
 
 function parse(args: string[]) {

@@ -29,7 +29,8 @@ export async function runSql(
  */
 export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos' | 'sql'>, prefixLength: number | null): Error {
   const err = e as { message?: string; code?: string; position?: string };
-  if (typeof err?.code !== 'string') return e as Error;
+  // A lost connection is not the SQL's fault: it goes up as it is, to be reported as such.
+  if (typeof err?.code !== 'string' || /^(57P0[123]|08)/.test(err.code)) return e as Error;
   let pos: Position = stage.pos;
   if (err.position && prefixLength !== null) {
     const offset = Number(err.position) - 1 - prefixLength;

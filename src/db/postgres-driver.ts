@@ -33,11 +33,17 @@ export class PostgresDriver implements Driver {
   readonly description: string;
   readonly schema: string;
   readonly #knex: Knex;
+  /** Holds the run's advisory lock for as long as the run lives: it is how other runs tell a live schema from an abandoned one. */
+  readonly #lockClient: pg.Client;
   readonly #onClose: () => Promise<void>;
   #closed = false;
 
-  private constructor(knex: Knex, schema: string, options: PostgresDriverOptions) {
+  /** Schemas of killed runs that this run dropped when it opened. */
+  abandonedSchemasDropped = 0;
+
+  private constructor(knex: Knex, lockClient: pg.Client, schema: string, options: PostgresDriverOptions) {
     this.#knex = knex;
+    this.#lockClient = lockClient;
     this.schema = schema;
     this.description = options.description ?? redactUrl(options.url);
     this.#onClose = options.onClose ?? (async () => undefined);
@@ -57,10 +63,17 @@ export class PostgresDriver implements Driver {
         },
       },
     });
-    const driver = new PostgresDriver(knex, schema, options);
+    const lockClient = new pg.Client({ connectionString: options.url, types: TEXT_TYPES });
+    // A lost connection must surface as a failed query, not as an unhandled 'error' event.
+    lockClient.on('error', () => undefined);
+    const driver = new PostgresDriver(knex, lockClient, schema, options);
     try {
+      await lockClient.connect();
+      await lockClient.query(`SELECT pg_advisory_lock(${LOCK_SPACE}, hashtext($1))`, [schema]);
+      driver.abandonedSchemasDropped = await dropAbandonedSchemas(lockClient);
       await driver.query(`CREATE SCHEMA "${schema}"`);
     } catch (e) {
+      await lockClient.end().catch(() => undefined);
       await knex.destroy();
       await driver.#onClose();
       throw e;
@@ -98,6 +111,7 @@ export class PostgresDriver implements Driver {
       await this.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`);
     } finally {
       try {
+        await this.#lockClient.end().catch(() => undefined);
         await this.#knex.destroy();
       } finally {
         await this.#onClose();
@@ -113,6 +127,29 @@ export class PostgresDriver implements Driver {
       await this.#knex.client.releaseConnection(conn);
     }
   }
+}
+
+/** First key of the advisory locks that mark live runs (the second is the hash of the schema name). */
+const LOCK_SPACE = 0x45544c; // "ETL"
+
+/**
+ * Drops the schemas of runs that died without dropping their own: a run's schema is abandoned
+ * when nobody holds its advisory lock. Runs that are alive hold theirs, so they are never touched.
+ */
+async function dropAbandonedSchemas(client: pg.Client): Promise<number> {
+  const found = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'etl\\_run\\_%' ORDER BY 1`);
+  let dropped = 0;
+  for (const { nspname } of found.rows) {
+    const got = await client.query<{ ok: string }>(`SELECT pg_try_advisory_lock(${LOCK_SPACE}, hashtext($1)) AS ok`, [nspname]);
+    if (got.rows[0]?.ok !== 't') continue;
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${nspname.replaceAll('"', '""')}" CASCADE`);
+      dropped++;
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${LOCK_SPACE}, hashtext($1))`, [nspname]);
+    }
+  }
+  return dropped;
 }
 
 /** The URL without its password, for messages. */

@@ -2,18 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { displayPath, EtlError } from '../errors.ts';
+import { processAlive } from '../process-alive.ts';
 
 const LOCK_NAME = '.etl.lock';
-
-/** True when a process with this id exists (on this machine). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * An exclusive claim on an output folder for one run. A second run that wants the folder is

@@ -1,0 +1,161 @@
+import { execSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../scripts/gen/generate.ts';
+
+/**
+ * Runs killed at any moment (SIGKILL gives no chance to clean up) leave the previous outputs
+ * byte-identical and no partial file under an output name; the next run removes what they
+ * left (temporary files, a stale lock, the abandoned embedded cluster or server schema) and
+ * writes the same bytes as a clean run.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/etl.js');
+const OUTPUTS = ['01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'manifest.json'];
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-crash-'));
+const data = path.join(scratch, 'data');
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  await generate({ persons: 40_000, seed: 'crash', outDir: data });
+}, 120_000);
+
+function etl(args: string[], killWhen?: (stderr: string) => boolean): Promise<{ code: number | null; signal: string | null; pid: number; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (killWhen?.(err)) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => resolve({ code, signal, pid: child.pid!, err }));
+  });
+}
+
+const snapshot = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+const withoutRun = (manifest: string) => ({ ...JSON.parse(manifest), run: undefined });
+
+describe('a run killed with SIGKILL', () => {
+  const points: [string, (err: string) => boolean][] = [
+    ['while loading', (err) => err.includes('etl: running')],
+    ['between transforms', (err) => err.includes('etl: transform changes')],
+    ['while writing sinks', (err) => /etl: sink \w+ ->/.test(err)],
+  ];
+
+  it.each(points)('%s leaves the previous outputs as they were, and the next run cleans up', async (_, when) => {
+    const out = path.join(scratch, `out-${points.findIndex((p) => p[1] === when)}`);
+    const args = ['run', 'pipeline.yaml', '--param', `data_dir=${data}`, '--param', `out_dir=${out}`];
+    expect((await etl(args)).code).toBe(0);
+    const before = snapshot(out);
+
+    const killed = await etl(args, when);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(snapshot(out)).toEqual(Object.fromEntries(Object.entries({ ...before, ...leftovers(out) })));
+    for (const name of Object.keys(leftovers(out))) expect(name.startsWith('.')).toBe(true);
+
+    const again = await etl(args);
+    expect(again.code).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual([...OUTPUTS].sort());
+    const after = snapshot(out);
+    for (const f of OUTPUTS.filter((f) => f !== 'manifest.json')) expect(after[f], f).toBe(before[f]);
+    expect(withoutRun(after['manifest.json']!)).toEqual(withoutRun(before['manifest.json']!));
+    // The killed run's cluster is gone: no data folder, no server process.
+    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`etl-pg-${killed.pid}-`))).toEqual([]);
+    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes(`etl-pg-${killed.pid}-`))).toEqual([]);
+  });
+});
+
+/** Files in `out` that a clean run does not leave: what the killed run left behind. */
+function leftovers(out: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(out).filter((f) => !OUTPUTS.includes(f)).map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
+}
+
+const serverUrl = process.env['ETL_TEST_DATABASE_URL'];
+describe.skipIf(!serverUrl)('on the PostgreSQL server', () => {
+  const slowPipeline = (dir: string) => {
+    fs.writeFileSync(path.join(dir, 'in.csv'), 'id\n1\n');
+    fs.writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      `params: { out_dir: out }
+sources:
+  src: { file: in.csv, columns: { id: integer } }
+transforms:
+  slow: { inputs: [src], query: "SELECT id, pg_sleep(20) IS NULL AS slept FROM src" }
+sinks:
+  s: { from: slow, file: out/s.csv, order_by: [id] }
+`,
+    );
+    fs.mkdirSync(path.join(dir, 'out'));
+    fs.writeFileSync(path.join(dir, 'out/s.csv'), 'old\n');
+  };
+
+  const schemasOf = async (client: pg.Client) => (await client.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'etl\\_run\\_%'")).rows.map((r) => r.nspname);
+
+  it('a lost connection fails the run with a clear message and leaves outputs alone', async () => {
+    const dir = fs.mkdtempSync(path.join(scratch, 'lost-'));
+    slowPipeline(dir);
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      const run = new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'run', '--database', serverUrl!], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        let terminated = false;
+        child.stderr.on('data', async (c: Buffer) => {
+          err += c.toString();
+          if (!terminated && err.includes('etl: source src')) {
+            terminated = true;
+            for (let i = 0; i < 50; i++) {
+              const r = await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()");
+              if (r.rowCount) break;
+              await new Promise((res) => setTimeout(res, 100));
+            }
+          }
+        });
+        child.on('exit', (code) => resolve({ code, err }));
+      });
+      const { code, err } = await run;
+      expect(code).toBe(1);
+      expect(err).toMatch(/etl: lost the connection to the database \(57P01\); no output was changed\n$/);
+      expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['s.csv']);
+      expect(fs.readFileSync(path.join(dir, 'out/s.csv'), 'utf8')).toBe('old\n');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('the schema of a killed run is dropped by the next run', async () => {
+    const dir = fs.mkdtempSync(path.join(scratch, 'kill-'));
+    slowPipeline(dir);
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      const before = await schemasOf(client);
+      const killed = await new Promise<void>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'run', '--database', serverUrl!], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+        child.stderr.on('data', (c: Buffer) => c.toString().includes('etl: source src') && child.kill('SIGKILL'));
+        child.on('exit', () => resolve());
+      });
+      void killed;
+      const orphans = (await schemasOf(client)).filter((s) => !before.includes(s));
+      expect(orphans).toHaveLength(1);
+      // The killed run's session ends when the server notices the closed socket.
+      await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()`);
+      fs.writeFileSync(path.join(dir, 'pipeline.yaml'), fs.readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8').replace('pg_sleep(20)', 'pg_sleep(0)'));
+      for (let i = 0; i < 50 && (await client.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND classid = $2', ['advisory', 0x45544c])).rowCount! > 0; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const again = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'run', '-q', '--database', serverUrl!], { cwd: dir, stdio: 'ignore' });
+        child.on('exit', (code) => resolve(code));
+      });
+      expect(again).toBe(0);
+      expect(await schemasOf(client)).not.toContain(orphans[0]);
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OutputFiles } from '../../src/engine/output-files.ts';
+import { EtlError } from '../../src/errors.ts';
+import { fixture } from '../support/fixture.ts';
+
+const write = (files: OutputFiles, final: string, text: string) =>
+  new Promise<void>((resolve) => files.open(final).end(text, () => resolve()));
+
+describe('output files', () => {
+  it('become visible only at commit, with mode 0600 whatever the umask', async () => {
+    const dir = fixture({ 'out/a.csv': 'old a\n' });
+    const a = path.join(dir, 'out/a.csv');
+    const b = path.join(dir, 'out/sub/b.csv');
+    const old = process.umask(0);
+    try {
+      const files = new OutputFiles('t1', [a, b], () => undefined);
+      await write(files, a, 'new a\n');
+      files.write(b, 'new b\n');
+      expect(fs.readFileSync(a, 'utf8')).toBe('old a\n');
+      expect(fs.existsSync(b)).toBe(false);
+      await files.commit();
+    } finally {
+      process.umask(old);
+    }
+    expect(fs.readFileSync(a, 'utf8')).toBe('new a\n');
+    expect(fs.readFileSync(b, 'utf8')).toBe('new b\n');
+    expect(fs.statSync(a).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(b).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['a.csv', 'sub']);
+  });
+
+  it('discard leaves old files and removes the folders it created', async () => {
+    const dir = fixture({ 'keep.txt': '' });
+    const a = path.join(dir, 'new/deeper/a.csv');
+    const files = new OutputFiles('t2', [a], () => undefined);
+    await write(files, a, 'x\n');
+    files.discard();
+    expect(fs.readdirSync(dir)).toEqual(['keep.txt']);
+  });
+
+  it('refuses a folder another live run holds, and takes over a stale lock', () => {
+    const dir = fixture({});
+    const a = path.join(dir, 'a.csv');
+    const first = new OutputFiles('t3', [a], () => undefined);
+    expect(() => new OutputFiles('t4', [a], () => undefined)).toThrow(EtlError);
+    try {
+      new OutputFiles('t4', [a], () => undefined);
+    } catch (e) {
+      expect((e as EtlError).diagnostics[0]!.message).toMatch(/^another etl run \(process \d+, started .*\) is writing to this folder; run again when it has finished$/);
+    }
+    first.discard();
+    fs.writeFileSync(path.join(dir, '.etl.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: os.hostname(), started_at: 'then' }));
+    const said: string[] = [];
+    new OutputFiles('t5', [a], (l) => said.push(l)).discard();
+    expect(said).toEqual([`etl: ${dir}: removed the lock of a run that no longer exists`]);
+  });
+
+  it('finishes the commit of a run killed while renaming, and removes its temporary files', () => {
+    const dir = fixture({ 'a.csv': 'old a\n', 'b.csv': 'old b\n', '.a.csv.etl-tmp-dead': 'stray\n' });
+    // What a run killed after renaming a.csv but before b.csv leaves behind.
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'new a\n');
+    fs.writeFileSync(path.join(dir, '.b.csv.etl-tmp-9'), 'new b\n');
+    fs.writeFileSync(
+      path.join(dir, '.etl-commit.json'),
+      JSON.stringify([
+        { final: path.join(dir, 'a.csv'), temp: path.join(dir, '.a.csv.etl-tmp-9') },
+        { final: path.join(dir, 'b.csv'), temp: path.join(dir, '.b.csv.etl-tmp-9') },
+      ]),
+    );
+    const said: string[] = [];
+    new OutputFiles('t6', [path.join(dir, 'a.csv')], (l) => said.push(l)).discard();
+    expect(said).toEqual([`etl: ${dir}: finished the commit of a run that was killed while renaming its outputs`]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a.csv', 'b.csv']);
+    expect(fs.readFileSync(path.join(dir, 'b.csv'), 'utf8')).toBe('new b\n');
+  });
+});
