@@ -5,6 +5,7 @@ import type { YamlNode } from '../config/yaml-node.ts';
 import type { TypeOptions } from '../types/column-type.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
 import { loadCsv } from './source-csv-load.ts';
+import { hint } from '../config/suggest.ts';
 
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'cp932'];
 const ON_INVALID: readonly OnInvalid[] = ['fail', 'reject'];
@@ -91,7 +92,7 @@ function compileColumns(id: string, node: YamlNode, ctx: CompileContext): Column
     const typeName = typeNode.text;
     const type = typeName ? ctx.types.get(typeName) : undefined;
     if (!type) {
-      if (typeName !== undefined || !value.isMap) ctx.problems.add(typeNode.pos, `${what}: unknown type "${typeName ?? ''}"; known types: ${ctx.types.names().join(', ')}`);
+      if (typeName !== undefined || !value.isMap) ctx.problems.add(typeNode.pos, `${what}: unknown type "${typeName ?? ''}"${hint(typeName ?? '', ctx.types.names(), 'types')}`);
       continue;
     }
     const options: Record<string, unknown> = {};
@@ -100,8 +101,8 @@ function compileColumns(id: string, node: YamlNode, ctx: CompileContext): Column
       if (COLUMN_KEYS.has(name)) continue;
       const spec = type.options?.[name];
       if (!spec) {
-        const knownKeys = [...COLUMN_KEYS, ...Object.keys(type.options ?? {})].sort().join(', ');
-        ctx.problems.add(optNode.pos, `${what}: unknown key "${name}" for type ${type.name}; known keys: ${knownKeys}`);
+        const knownKeys = [...COLUMN_KEYS, ...Object.keys(type.options ?? {})].sort();
+        ctx.problems.add(optNode.pos, `${what}: unknown key "${name}" for type ${type.name}${hint(name, knownKeys, 'keys')}`);
         continue;
       }
       const parsed = parseOption(optNode.text, spec.kind);

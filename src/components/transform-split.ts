@@ -1,10 +1,10 @@
 import type { Route, SplitStage } from '../config/pipeline.ts';
 import { bindSql } from '../config/sql-params.ts';
-import { known } from '../config/compile-context.ts';
 import { ident } from '../engine/run-context.ts';
 import { EtlError } from '../errors.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
 import { sqlError } from './run-sql.ts';
+import { hint } from '../config/suggest.ts';
 
 const ROUTE_ID = /^[a-z_][a-z0-9_]{0,62}$/;
 const ROUTE_COLUMN = 'etl_route';
@@ -52,7 +52,7 @@ export const splitTransform: Component<SplitStage> = {
     const pos = routesNode.pos;
     const { bound, refs } = bindSql(body, { file: pos.file, line: pos.line ?? 1, col: pos.col ?? 1 });
     for (const ref of refs) {
-      if (ctx.params[ref.name] === undefined) ctx.problems.add(pos, `split "${id}": unknown parameter ":${ref.name}"; known parameters: ${known(ctx.params)}`);
+      if (ctx.params[ref.name] === undefined) ctx.problems.add(pos, `split "${id}": unknown parameter ":${ref.name}"${hint(ref.name, Object.keys(ctx.params).sort(), 'parameters')}`);
     }
     if (inputs.length === 0) return undefined;
     return { kind: 'split', id, pos: node.pos, description: values.get('description')?.text, inputs, routes, sql: bound };

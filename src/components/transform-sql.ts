@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import type { SqlTransformStage } from '../config/pipeline.ts';
 import { bindSql } from '../config/sql-params.ts';
-import { known } from '../config/compile-context.ts';
 import { ident } from '../engine/run-context.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
 import { runSql } from './run-sql.ts';
+import { hint } from '../config/suggest.ts';
 
 /** A table made by one SQL query over the tables of its inputs. */
 export const sqlTransform: Component<SqlTransformStage> = {
@@ -52,7 +52,7 @@ export const sqlTransform: Component<SqlTransformStage> = {
         const lines = text.slice(0, ref.offset).split('\n');
         const line = origin.line + lines.length - 1;
         const col = lines.length === 1 ? origin.col + ref.offset : lines[lines.length - 1]!.length + 1;
-        ctx.problems.add({ file: origin.file, line, col }, `transform "${id}": unknown parameter ":${ref.name}"; known parameters: ${known(ctx.params)}`);
+        ctx.problems.add({ file: origin.file, line, col }, `transform "${id}": unknown parameter ":${ref.name}"${hint(ref.name, Object.keys(ctx.params).sort(), 'parameters')}`);
       }
     }
     return { kind: 'sql', id, pos: node.pos, description: values.get('description')?.text, inputs, sql: bound };

@@ -1,8 +1,8 @@
 import type { CompileContext } from './compile-context.ts';
-import { known } from './compile-context.ts';
 import type { BoundSql, Check } from './pipeline.ts';
 import { bindSql } from './sql-params.ts';
 import type { YamlNode } from './yaml-node.ts';
+import { hint } from './suggest.ts';
 
 const KEYS = ['description', 'equal', 'assert'];
 
@@ -20,7 +20,7 @@ export function compileChecks(node: YamlNode | undefined, ctx: CompileContext): 
   for (const { key: name, keyPos, value } of node.entries()) {
     const what = `check "${name}"`;
     const values = new Map(value.entries().map((e) => [e.key, e.value] as const));
-    for (const e of value.entries()) if (!KEYS.includes(e.key)) ctx.problems.add(e.keyPos, `${what}: unknown key "${e.key}"; known keys: ${KEYS.join(', ')}`);
+    for (const e of value.entries()) if (!KEYS.includes(e.key)) ctx.problems.add(e.keyPos, `${what}: unknown key "${e.key}"${hint(e.key, KEYS, 'keys')}`);
     const equal = values.get('equal');
     const assert = values.get('assert');
     if (!equal === !assert) {
@@ -50,7 +50,7 @@ function bind(node: YamlNode, what: string, ctx: CompileContext): BoundSql | und
   const pos = node.pos;
   const { bound, refs } = bindSql(text, { file: pos.file, line: pos.line ?? 1, col: pos.col ?? 1 });
   for (const ref of refs) {
-    if (ctx.params[ref.name] === undefined) ctx.problems.add(pos, `${what}: unknown parameter ":${ref.name}"; known parameters: ${known(ctx.params)}`);
+    if (ctx.params[ref.name] === undefined) ctx.problems.add(pos, `${what}: unknown parameter ":${ref.name}"${hint(ref.name, Object.keys(ctx.params).sort(), 'parameters')}`);
   }
   return bound;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { displayPath, type Position, type Problems } from '../errors.ts';
 import type { TypeRegistry } from '../types/type-registry.ts';
 import type { YamlNode } from './yaml-node.ts';
+import { hint } from './suggest.ts';
 
 const PARAM_REF = /\$\{([^}]*)\}/g;
 
@@ -29,7 +30,7 @@ export class CompileContext {
       const value = this.params[name];
       if (value === undefined) {
         ok = false;
-        this.problems.add(pos, `unknown parameter "${name}" in "${whole}"; known parameters: ${known(this.params)}`);
+        this.problems.add(pos, `unknown parameter "${name}" in "${whole}"${hint(name, Object.keys(this.params).sort(), 'parameters')}`);
         return whole;
       }
       return value;
@@ -95,9 +96,4 @@ export class CompileContext {
     this.problems.add(node.pos, `${what} must be one of: ${allowed.join(', ')}`);
     return undefined;
   }
-}
-
-export function known(params: Readonly<Record<string, unknown>>): string {
-  const names = Object.keys(params).sort();
-  return names.length ? names.join(', ') : '(none)';
 }

@@ -2,6 +2,7 @@ import { require as tsxRequire } from 'tsx/cjs/api';
 import { invalid, type ColumnType } from '../types/column-type.ts';
 import type { CompileContext } from './compile-context.ts';
 import type { YamlNode } from './yaml-node.ts';
+import { hint } from './suggest.ts';
 
 const TYPE_NAME = /^[a-z_][a-z0-9_]*$/;
 const KEYS = ['ts', 'base', 'pattern', 'values', 'description'];
@@ -26,7 +27,7 @@ export function compileTypes(node: YamlNode | undefined, ctx: CompileContext): v
       continue;
     }
     const values = new Map(value.entries().map((e) => [e.key, e.value] as const));
-    for (const e of value.entries()) if (!KEYS.includes(e.key)) ctx.problems.add(e.keyPos, `${what}: unknown key "${e.key}"; known keys: ${KEYS.join(', ')}`);
+    for (const e of value.entries()) if (!KEYS.includes(e.key)) ctx.problems.add(e.keyPos, `${what}: unknown key "${e.key}"${hint(e.key, KEYS, 'keys')}`);
     const type = values.has('ts') ? moduleType(name, values.get('ts')!, ctx) : derivedType(name, values, value, ctx);
     if (type) ctx.types.register(type);
   }
@@ -60,7 +61,7 @@ function derivedType(name: string, values: ReadonlyMap<string, YamlNode>, node: 
   }
   const base = ctx.types.get(baseNode.text ?? '');
   if (!base) {
-    ctx.problems.add(baseNode.pos, `${what}: unknown base type "${baseNode.text ?? ''}"; known types: ${ctx.types.names().join(', ')}`);
+    ctx.problems.add(baseNode.pos, `${what}: unknown base type "${baseNode.text ?? ''}"${hint(baseNode.text ?? '', ctx.types.names(), 'types')}`);
     return undefined;
   }
   let pattern: RegExp | undefined;

@@ -7,11 +7,12 @@ import { findCycles } from '../graph/graph.ts';
 import { builtinTypes } from '../types/builtin.ts';
 import type { ColumnType } from '../types/column-type.ts';
 import { TypeRegistry } from '../types/type-registry.ts';
-import { CompileContext, known } from './compile-context.ts';
+import { CompileContext } from './compile-context.ts';
 import { compileChecks } from './compile-checks.ts';
 import { compileTypes } from './compile-types.ts';
 import type { Edge, Pipeline, Stage } from './pipeline.ts';
 import { parseYaml, type YamlNode } from './yaml-node.ts';
+import { hint } from './suggest.ts';
 
 const TOP_KEYS = ['name', 'description', 'params', 'types', 'sources', 'transforms', 'sinks', 'checks', 'manifest'];
 const SECTIONS: readonly Section[] = ['sources', 'transforms', 'sinks'];
@@ -53,7 +54,7 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
   if (!root.isMap) throw new EtlError('invalid', [{ pos: root.pos, message: 'a pipeline file must be a mapping with sources, transforms and sinks' }]);
   const top = new Map<string, YamlNode>();
   for (const { key, keyPos, value } of root.entries()) {
-    if (!TOP_KEYS.includes(key)) problems.add(keyPos, `unknown key "${key}"; known keys: ${TOP_KEYS.join(', ')}`);
+    if (!TOP_KEYS.includes(key)) problems.add(keyPos, `unknown key "${key}"${hint(key, TOP_KEYS, 'keys')}`);
     top.set(key, value);
   }
   for (const required of ['sources', 'sinks']) if (!top.has(required)) problems.add(root.pos, `missing key "${required}"`);
@@ -128,13 +129,13 @@ function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<st
     let valueNode = value;
     if (value.isMap) {
       const spec = new Map(value.entries().map((e) => [e.key, e] as const));
-      for (const e of spec.values()) if (!PARAM_KEYS.includes(e.key)) problems.add(e.keyPos, `parameter "${key}": unknown key "${e.key}"; known keys: ${PARAM_KEYS.join(', ')}`);
+      for (const e of spec.values()) if (!PARAM_KEYS.includes(e.key)) problems.add(e.keyPos, `parameter "${key}": unknown key "${e.key}"${hint(e.key, PARAM_KEYS, 'keys')}`);
       valueNode = spec.get('default')?.value ?? valueNode;
       const typeNode = spec.get('type')?.value;
       if (typeNode) {
         const type = types.get(typeNode.text ?? '');
         if (type) typed.push({ name: key, type, pos: keyPos });
-        else problems.add(typeNode.pos, `parameter "${key}": unknown type "${typeNode.text ?? ''}"; known types: ${types.names().join(', ')}`);
+        else problems.add(typeNode.pos, `parameter "${key}": unknown type "${typeNode.text ?? ''}"${hint(typeNode.text ?? '', types.names(), 'types')}`);
       }
       if (!spec.has('default')) {
         params[key] = '';
@@ -147,7 +148,7 @@ function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<st
   }
   const defaults = { ...params };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in defaults)) problems.add(undefined, `unknown parameter "${key}" in --param; known parameters: ${known(defaults)}`);
+    if (!(key in defaults)) problems.add(undefined, `unknown parameter "${key}" in --param${hint(key, Object.keys(defaults).sort(), 'parameters')}`);
     else params[key] = value;
   }
   for (const { name, type, pos } of typed) {
@@ -165,13 +166,13 @@ function compileStage(section: Section, id: string, node: YamlNode, values: Read
     ? candidates.find((c) => c.kind === typeNode.text)
     : candidates.find((c) => c.markers.some((m) => values.has(m)));
   if (!component) {
-    if (typeNode) ctx.problems.add(typeNode.pos, `${what}: unknown type "${typeNode.text ?? ''}"; known types: ${candidates.map((c) => c.kind).join(', ')}`);
+    if (typeNode) ctx.problems.add(typeNode.pos, `${what}: unknown type "${typeNode.text ?? ''}"${hint(typeNode.text ?? '', candidates.map((c) => c.kind), 'types')}`);
     else ctx.problems.add(node.pos, `${what}: needs one of the keys ${candidates.flatMap((c) => c.markers).join(', ')}`);
     return undefined;
   }
   for (const [key, valueNode] of values) {
     if (!(key in component.keys)) {
-      ctx.problems.add(keyPosition(node, key) ?? valueNode.pos, `${what}: unknown key "${key}"; known keys: ${Object.keys(component.keys).sort().join(', ')}`);
+      ctx.problems.add(keyPosition(node, key) ?? valueNode.pos, `${what}: unknown key "${key}"${hint(key, Object.keys(component.keys).sort(), 'keys')}`);
     }
   }
   for (const [key, spec] of Object.entries(component.keys)) {
@@ -194,12 +195,12 @@ function resolveEdges(
   problems: Problems,
 ): Edge[] {
   const edges: Edge[] = [];
-  const knownIds = [...declared.keys()].sort().join(', ');
+  const knownIds = [...declared.keys()].sort();
   for (const r of refs) {
     const what = `${SINGULAR[declared.get(r.stage)!]} "${r.stage}"`;
     const target = declared.get(r.name);
     if (!target) {
-      problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is not a stage of this pipeline; known stages: ${knownIds}`);
+      problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is not a stage of this pipeline${hint(r.name, knownIds, 'stages')}`);
     } else if (r.kind !== 'after' && target === 'sinks') {
       problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is a sink; only sources and transforms make tables`);
     } else {
