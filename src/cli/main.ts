@@ -1,22 +1,33 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compilePipeline } from '../config/compile.ts';
 import { redactDbMessage } from '../components/run-sql.ts';
-import { runPipeline } from '../engine/run.ts';
+import { compilePipeline } from '../config/compile.ts';
+import type { Pipeline } from '../config/pipeline.ts';
 import { Logger } from '../engine/logger.ts';
+import { runPipeline } from '../engine/run.ts';
 import { EtlError, formatDiagnostic } from '../errors.ts';
-import { renderGraph, type GraphFormat } from '../graph/render.ts';
+import { select } from '../graph/select.ts';
+import { graphCommand } from './graph-command.ts';
+import { findCases, runCase } from './golden.ts';
+import { guessFile, renderGuess } from '../guess/guess.ts';
 import { HELP, USAGE } from './help.ts';
+import { renderPlan } from './plan.ts';
 
 /** Where a command writes; tests pass their own to read what it printed. */
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** stderr is a terminal: live progress lines are drawn. */
+  readonly tty?: boolean;
 }
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  tty: process.stderr.isTTY === true,
 };
+
+type Args = ReturnType<typeof parse>;
 
 /** Runs one `etl` command line and returns its exit code; never exits the process itself. */
 export async function main(argv: readonly string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -29,7 +40,7 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
     io.err(`etl: unknown command "${command}"\n${USAGE}`);
     return 2;
   }
-  let args: ReturnType<typeof parse>;
+  let args: Args;
   try {
     args = parse(rest);
   } catch (e) {
@@ -41,54 +52,93 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
     return 0;
   }
   if (args.positionals.length > 1) {
-    io.err(`etl ${command}: one pipeline file at most, got ${args.positionals.length}\n${USAGE}`);
+    io.err(`etl ${command}: one file at most, got ${args.positionals.length}\n${USAGE}`);
     return 2;
   }
-  const file = args.positionals[0] ?? 'pipeline.yaml';
   try {
-    const overrides = parseParams(args.values.param ?? []);
-    let pipeline;
-    try {
-      pipeline = compilePipeline(file, { overrides });
-    } catch (e) {
-      // For validate, every problem means "invalid", even a missing data file.
-      if (command === 'validate' && e instanceof EtlError && e.code === 'failed') throw new EtlError('invalid', [...e.diagnostics]);
-      throw e;
-    }
-    if (command === 'validate') {
-      io.out(`${file}: valid (${pipeline.stages.size} stages)\n`);
-      return 0;
-    }
-    if (command === 'graph') {
-      const format = (args.values.format ?? 'dot') as GraphFormat;
-      if (format !== 'dot' && format !== 'mermaid') throw new EtlError('invalid', `--format must be dot or mermaid, not "${format}"`);
-      io.out(renderGraph(pipeline, format));
-      return 0;
-    }
-    const databaseUrl = args.values.database ?? env['ETL_DATABASE_URL'] ?? undefined;
-    if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-      throw new EtlError('invalid', `the database must be a postgres:// URL (from ${args.values.database ? '--database' : 'ETL_DATABASE_URL'})`);
-    }
-    await runPipeline(pipeline, { databaseUrl: databaseUrl || undefined, log: new Logger({ quiet: args.values.quiet, write: (l) => io.err(`${l}\n`) }) });
-    return 0;
+    return await dispatch(command, args, io, env);
   } catch (e) {
-    if (e instanceof EtlError) {
-      io.err(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-      return e.exitCode;
-    }
-    const err = e as Error & { code?: string };
-    if (isLostConnection(err)) {
-      io.err(`etl: lost the connection to the database (${err.code ?? err.message}); no output was changed\n`);
-      return 1;
-    }
-    // Connection and server failures are not bugs of ours: say what happened, without a stack.
-    if (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code)) {
-      io.err(`etl: database error: ${redactDbMessage(err.message, err.code)} (${err.code})\n`);
-      return 1;
-    }
-    io.err(`etl: unexpected error (a bug; please report it):\n${err?.stack ?? String(e)}\n`);
+    return report(e, io);
+  }
+}
+
+async function dispatch(command: string, args: Args, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const file = args.positionals[0];
+  if (command === 'guess') {
+    if (!file) throw new EtlError('invalid', 'etl guess needs a CSV file');
+    const guess = guessFile(path.resolve(file));
+    io.out(renderGuess(path.resolve(file), guess));
+    return 0;
+  }
+  const databaseUrl = args.values.database ?? env['ETL_DATABASE_URL'] ?? undefined;
+  if (databaseUrl !== undefined && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new EtlError('invalid', `the database must be a postgres:// URL (from ${args.values.database ? '--database' : 'ETL_DATABASE_URL'})`);
+  }
+  if (command === 'test') return testCommand(file ?? 'test/golden', args, io, databaseUrl || undefined);
+
+  const pipeline = compile(command, file ?? 'pipeline.yaml', args);
+  if (command === 'validate') {
+    io.out(`${file ?? 'pipeline.yaml'}: valid (${pipeline.stages.size} stages)\n`);
+    return 0;
+  }
+  if (command === 'graph') return graphCommand(pipeline, args.values.format ?? 'dot', args.values.run, io);
+  const selection = select(pipeline, args.values.select ?? []);
+  if (command === 'plan') {
+    io.out(renderPlan(pipeline, selection));
+    return 0;
+  }
+  const verbosity = args.values.quiet ? 'quiet' : args.values.verbose ? 'verbose' : 'normal';
+  const log = new Logger({ verbosity, write: io.err, tty: io.tty });
+  await runPipeline(pipeline, { databaseUrl: databaseUrl || undefined, log, selection });
+  return 0;
+}
+
+function compile(command: string, file: string, args: Args): Pipeline {
+  const overrides = parseParams(args.values.param ?? []);
+  try {
+    return compilePipeline(file, { overrides });
+  } catch (e) {
+    // Outside a run, every problem means "invalid", even a missing data file.
+    if (command !== 'run' && e instanceof EtlError && e.code === 'failed') throw new EtlError('invalid', [...e.diagnostics]);
+    throw e;
+  }
+}
+
+async function testCommand(dir: string, args: Args, io: Io, databaseUrl: string | undefined): Promise<number> {
+  const cases = findCases(path.resolve(dir));
+  if (cases.length === 0) throw new EtlError('invalid', `no golden cases in ${dir} (a case is a folder with a pipeline.yaml)`);
+  let passed = 0;
+  for (const caseDir of cases) {
+    const result = await runCase(caseDir, (argv, caseIo) => main(argv, caseIo), {
+      root: process.cwd(),
+      update: args.values.update,
+      extraArgs: databaseUrl ? ['--database', databaseUrl] : [],
+    });
+    io.out(`${result.ok ? 'ok  ' : 'FAIL'}  ${result.name}${args.values.update ? `: ${result.report}` : ''}\n`);
+    if (!result.ok) io.out(`${result.report.replace(/\n?$/, '\n')}`);
+    if (result.ok) passed++;
+  }
+  io.out(`${passed} passed, ${cases.length - passed} failed\n`);
+  return passed === cases.length ? 0 : 1;
+}
+
+function report(e: unknown, io: Io): number {
+  if (e instanceof EtlError) {
+    io.err(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+    return e.exitCode;
+  }
+  const err = e as Error & { code?: string };
+  if (isLostConnection(err)) {
+    io.err(`etl: lost the connection to the database (${err.code ?? err.message}); no output was changed\n`);
     return 1;
   }
+  // Connection and server failures are not bugs of ours: say what happened, without a stack.
+  if (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code)) {
+    io.err(`etl: database error: ${redactDbMessage(err.message, err.code)} (${err.code})\n`);
+    return 1;
+  }
+  io.err(`etl: unexpected error (a bug; please report it):\n${err?.stack ?? String(e)}\n`);
+  return 1;
 }
 
 /** The server went away: terminated backend, shutdown, or a dropped socket. */
@@ -103,9 +153,13 @@ function parse(args: string[]) {
     allowPositionals: true,
     options: {
       param: { type: 'string', multiple: true, short: 'p' },
+      select: { type: 'string', multiple: true, short: 's' },
       database: { type: 'string' },
       format: { type: 'string' },
+      run: { type: 'string' },
+      update: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
+      verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -48,7 +48,17 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
 
   async function* rows(): AsyncGenerator<string> {
     let batch: string[] = [];
-    const records = scanRecords(hashed(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash));
+    const size = fs.statSync(file).size;
+    const started = Date.now();
+    let lastDrawn = 0;
+    const onChunk = (bytes: number) => {
+      const now = Date.now();
+      if (now - lastDrawn < 200) return;
+      lastDrawn = now;
+      const rate = Math.round(read / Math.max(0.001, (now - started) / 1000));
+      rt.log.progress(`etl: source ${stage.id}: ${mib(bytes)} of ${mib(size)} MiB, ${read} rows, ${rate} rows/s`);
+    };
+    const records = scanRecords(hashed(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash, onChunk), stage.delimiter.charCodeAt(0));
     for await (const raw of records) {
       const decoded = decode(raw.bytes);
       if (!header) {
@@ -68,7 +78,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
         const at = positionIn(decoded.text, raw.line, decoded.text.indexOf('\0'));
         problem(at.line, at.col, 'a NUL byte', rowProblems, true);
       } else {
-        const split = splitFields(decoded.text);
+        const split = splitFields(decoded.text, stage.delimiter);
         if (isMalformed(split)) {
           const at = positionIn(decoded.text, raw.line, split.at);
           problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
@@ -133,7 +143,7 @@ function parseHeader(decoded: { text: string } | { badAt: number }, stage: Sourc
   const file = stage.file;
   if ('badAt' in decoded) throw new EtlError('failed', [{ pos: { file, line, col: decoded.badAt + 1 }, message: `header: bytes that are not valid ${stage.encoding}` }]);
   const text = decoded.text.startsWith(UTF8_BOM) ? decoded.text.slice(1) : decoded.text;
-  const split = splitFields(text);
+  const split = splitFields(text, stage.delimiter);
   if (isMalformed(split)) throw new EtlError('failed', [{ pos: { file, line, col: split.at + 1 }, message: `header: malformed CSV: ${split.malformed}` }]);
   const names = split.values;
   const problems = stage.columns
@@ -148,13 +158,18 @@ function parseHeader(decoded: { text: string } | { badAt: number }, stage: Sourc
   return names;
 }
 
-/** Passes chunks through, feeding each to `hash` on the way. */
-async function* hashed(chunks: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+/** Passes chunks through, feeding each to `hash` on the way and reporting the bytes read so far. */
+async function* hashed(chunks: AsyncIterable<Buffer>, hash: Hash, onChunk: (bytesSoFar: number) => void): AsyncGenerator<Buffer> {
+  let bytes = 0;
   for await (const chunk of chunks) {
     hash.update(chunk);
+    bytes += chunk.length;
+    onChunk(bytes);
     yield chunk;
   }
 }
+
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 /** Every row whose key repeats an earlier row's is a problem at its line, naming the first line. No key value is printed. */
 async function checkPrimaryKey(stage: SourceStage, lineColumn: string, rt: RunContext): Promise<void> {

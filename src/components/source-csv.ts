@@ -22,6 +22,7 @@ export const csvSource: Component<SourceStage> = {
     ...COMMON_KEYS,
     file: { required: true, description: 'the CSV file; relative paths resolve from the pipeline file' },
     encoding: { description: 'utf-8 (default; a BOM is skipped) or cp932' },
+    delimiter: { description: 'the field separator: "," (default), "\\t", ";" or "|"' },
     columns: { required: true, description: 'name: type, or name: {type, required, options…}; the header must contain them' },
     on_invalid: { description: 'fail (default): stop and list invalid rows; reject: write them to the rejects file' },
     rejects: { description: 'where rejected rows go; default ${out_dir}/rejects/<source>.csv' },
@@ -34,6 +35,8 @@ export const csvSource: Component<SourceStage> = {
     const file = ctx.existingFile(values.get('file'), `source "${id}": file`, 'data');
     const encNode = values.get('encoding');
     const encoding = encNode ? ctx.oneOf(encNode, `source "${id}": encoding`, ENCODINGS) : 'utf-8';
+    const delimNode = values.get('delimiter');
+    const delimiter = delimNode ? ctx.oneOf(delimNode, `source "${id}": delimiter`, [',', '\t', ';', '|'] as const) : ',';
     const onNode = values.get('on_invalid');
     const onInvalid = onNode ? ctx.oneOf(onNode, `source "${id}": on_invalid`, ON_INVALID) : 'fail';
     const columnsNode = values.get('columns');
@@ -60,10 +63,10 @@ export const csvSource: Component<SourceStage> = {
     if (lineColumn && columns.some((c) => c.name === lineColumn)) ctx.problems.add(lineNode!.pos, `source "${id}": line_column "${lineColumn}" is also a declared column`);
     const verifyNode = values.get('verify');
     const verify = verifyNode ? ctx.oneOf(verifyNode, `source "${id}": verify`, ['manifest'] as const) : undefined;
-    if (!file || !encoding || !onInvalid || !columnsNode) return undefined;
+    if (!file || !encoding || !delimiter || !onInvalid || !columnsNode) return undefined;
     return {
       kind: 'source', id, pos: node.pos, description: values.get('description')?.text,
-      file, filePos: values.get('file')!.pos, encoding, columns, onInvalid, rejectsFile, primaryKey, lineColumn, verify,
+      file, filePos: values.get('file')!.pos, encoding, delimiter, columns, onInvalid, rejectsFile, primaryKey, lineColumn, verify,
     };
   },
 

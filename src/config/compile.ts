@@ -205,7 +205,7 @@ function resolveEdges(
       problems.add(r.pos, `${what}: ${r.kind} "${r.name}" is a sink; only sources and transforms make tables`);
     } else {
       const from = tableOwner.get(r.name) ?? r.name;
-      if (stages.has(r.stage) && stages.has(from)) edges.push({ from, to: r.stage, kind: r.kind, pos: r.pos });
+      if (stages.has(r.stage) && stages.has(from)) edges.push({ from, to: r.stage, kind: r.kind, pos: r.pos, ...(from !== r.name ? { table: r.name } : {}) });
     }
   }
   return edges;

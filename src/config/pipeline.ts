@@ -26,6 +26,8 @@ export interface SourceStage extends StageBase {
   readonly file: string;
   readonly filePos: Position;
   readonly encoding: Encoding;
+  /** The field separator: `,` unless the file uses tab, `;` or `|`. */
+  readonly delimiter: string;
   readonly columns: readonly Column[];
   readonly onInvalid: OnInvalid;
   /** Where rejected rows go with `on_invalid: reject`. */
@@ -116,6 +118,8 @@ export interface Edge {
   readonly to: string;
   readonly kind: 'input' | 'from' | 'after';
   readonly pos: Position;
+  /** The table the edge carries when it is not `from`'s own, e.g. a split's route. */
+  readonly table?: string;
 }
 
 /** A validated pipeline: every id resolved, every path absolute, every parameter known. */

@@ -22,11 +22,11 @@ const enum State {
  * Splits a byte stream into CSV records at LF (with or without CR) outside quoted fields,
  * keeping the physical line each record starts on. It works on bytes so that it is exact for
  * UTF-8 and CP932 alike: `"`, `,`, CR and LF never occur inside a multi-byte character in
- * either. A quote opens a quoted field only at the start of a field, so a stray quote in an
+ * either (nor do tab, `;` and `|`, the other delimiters). A quote opens a quoted field only at the start of a field, so a stray quote in an
  * unquoted field cannot swallow the lines after it. (csv-parse's `info.lines` counts the CR and
  * LF of a quoted CRLF twice, so it cannot give these line numbers.)
  */
-export async function* scanRecords(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
+export async function* scanRecords(chunks: AsyncIterable<Buffer>, delimiter = COMMA): AsyncGenerator<RawRecord> {
   let carry: Buffer = Buffer.alloc(0);
   let state = State.FieldStart;
   let scanned = 0; // bytes of `carry` already scanned
@@ -50,7 +50,7 @@ export async function* scanRecords(chunks: AsyncIterable<Buffer>): AsyncGenerato
         linesInRecord = 0;
         start = i + 1;
         state = State.FieldStart;
-      } else if (b === COMMA) state = State.FieldStart;
+      } else if (b === delimiter) state = State.FieldStart;
       else if (b === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
       else state = State.Unquoted;
     }

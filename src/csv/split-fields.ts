@@ -11,11 +11,12 @@ export interface Malformed {
 }
 
 /**
- * Splits one decoded record into fields by RFC 4180: `,` separates, a field may be quoted,
+ * Splits one decoded record into fields by RFC 4180: `,` (or another delimiter) separates, a field may be quoted,
  * `""` inside quotes is one quote. A quote inside an unquoted field, or text after a closing
  * quote, is malformed rather than guessed at.
  */
-export function splitFields(text: string): Fields | Malformed {
+export function splitFields(text: string, delimiter = ','): Fields | Malformed {
+  const delimiterCode = delimiter.charCodeAt(0);
   const values: string[] = [];
   const starts: number[] = [];
   const n = text.length;
@@ -39,10 +40,10 @@ export function splitFields(text: string): Fields | Malformed {
       }
       values.push(value);
       if (i === n) return { values, starts };
-      if (text.charCodeAt(i) !== 0x2c) return { malformed: 'text after a closing quote', at: i };
+      if (text.charCodeAt(i) !== delimiterCode) return { malformed: 'text after a closing quote', at: i };
       i++;
     } else {
-      const comma = text.indexOf(',', i);
+      const comma = text.indexOf(delimiter, i);
       const end = comma < 0 ? n : comma;
       const value = text.slice(i, end);
       const quote = value.indexOf('"');

