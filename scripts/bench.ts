@@ -1,0 +1,146 @@
+/**
+ * The performance benchmark of issue 5: the engine against a hand-written PostgreSQL baseline,
+ * on generated registries at fractions of Yokohama's size, on one embedded PostgreSQL.
+ *
+ *   npm run bench [-- --scale 0.1,0.3,1 --runs 3 --seed 1]
+ *
+ * - `--scale LIST`  comma-separated scales (default 0.1,0.3,1; 1.0 ≈ 4.5 M persons, 10 M rows)
+ * - `--runs N`      runs per scale; timings are medians (default 3)
+ * - `--seed S`      the generator's seed (default 1); data is cached per seed and scale
+ *
+ * Progress goes to stderr, the table to stdout and BENCHMARKS.md. Exit 1 when a contender fails
+ * or their outputs differ by a byte; 2 on a bad command line.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { parse as parseYaml } from 'yaml';
+import { startEmbedded } from '../src/db/embedded-postgres.ts';
+import { runBaseline, type BaselinePhases } from './bench/baseline.ts';
+import { differences } from './bench/compare.ts';
+import { registry, warmPageCache } from './bench/data.ts';
+import { median, runChild, sampleCluster, timed } from './bench/measure.ts';
+import { benchmarksMd, engineStages, machine, table, type ScaleResult } from './bench/report.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = join(ROOT, '.bench-cache');
+const OUTPUTS = ['01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv'];
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+/** pipeline.yaml's parameter defaults, which the engine runs with: one source for both contenders. */
+function pipelineParams(): Record<string, string> {
+  const params = (parseYaml(readFileSync(join(ROOT, 'pipeline.yaml'), 'utf8')) as { params: Record<string, unknown> }).params;
+  const value = (p: unknown) => String(typeof p === 'object' && p !== null ? (p as { default: unknown }).default : p);
+  return { as_of: value(params['as_of']), action_date: value(params['action_date']) };
+}
+
+/** The baseline needs a system iconv whose CP932 has the IBM extensions (髙 FBFC, 﨑 FAB1). */
+function checkIconv(): void {
+  const r = spawnSync('iconv', ['-f', 'CP932', '-t', 'UTF-8'], { input: Buffer.from([0xfb, 0xfc, 0xfa, 0xb1]) });
+  if (r.error || r.status !== 0 || r.stdout.toString('utf8') !== '髙﨑') {
+    throw new Error('the baseline needs a system `iconv` (glibc) whose CP932 decodes 髙 (FB FC) and 﨑 (FA B1)');
+  }
+}
+
+/** The postmaster's pid, from its data directory: the root of the processes whose RSS is summed. */
+async function postmasterPid(client: pg.Client): Promise<number> {
+  const dir = (await client.query('SHOW data_directory')).rows[0].data_directory as string;
+  return Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+/** Runs `runs` rounds of engine then baseline on one registry; throws when they disagree. */
+async function benchScale(scale: number, runs: number, seed: string, url: string, pm: number): Promise<ScaleResult> {
+  const reg = await registry(CACHE, seed, scale, log);
+  await warmPageCache(reg.dir);
+  const result: ScaleResult = {
+    scale, historyRows: reg.summary.historyRows, engineSeconds: [], baselineSeconds: [],
+    nodePeakMb: 0, serverPeakEngineMb: 0, serverPeakBaselineMb: 0, engineStages: {}, baselinePhases: { load: 0, types: 0, stages: 0, sinks: 0 },
+  };
+  const perRun: { stages: Record<string, number>; phases: BaselinePhases }[] = [];
+  const [engineOut, baselineOut, engineLog] = ['out-engine', 'out-baseline', 'engine.log'].map((n) => join(reg.dir, n)) as [string, string, string];
+  for (let run = 1; run <= runs; run++) {
+    log(`bench: scale ${scale} run ${run}/${runs}: engine…`);
+    let sampler = sampleCluster(pm);
+    const engine = await runChild(process.execPath, [
+      join(ROOT, 'bin', 'etl.js'), 'run', join(ROOT, 'pipeline.yaml'),
+      '--param', `data_dir=${reg.dir}`, '--param', `out_dir=${engineOut}`, '--database', url,
+    ], engineLog);
+    result.serverPeakEngineMb = Math.max(result.serverPeakEngineMb, sampler.stop());
+    const engineText = readFileSync(engineLog, 'utf8');
+    if (engine.exitCode !== 0) throw new Error(`the engine exited with ${engine.exitCode}; its output (${engineLog}) ends:\n${engineText.split('\n').slice(-15).join('\n')}`);
+    log(`bench: engine ${engine.seconds.toFixed(2)}s, node peak RSS ${Math.round(engine.peakRssMb)} MB`);
+
+    log(`bench: scale ${scale} run ${run}/${runs}: baseline…`);
+    rmSync(baselineOut, { recursive: true, force: true });
+    sampler = sampleCluster(pm);
+    const baseline = await timed(() => runBaseline({ url, root: ROOT, dataDir: reg.dir, outDir: baselineOut, params: pipelineParams(), log }));
+    result.serverPeakBaselineMb = Math.max(result.serverPeakBaselineMb, sampler.stop());
+    log(`bench: baseline ${baseline.seconds.toFixed(2)}s`);
+
+    const diffs = await differences(engineOut, baselineOut, OUTPUTS);
+    if (diffs.length > 0) throw new Error(`the baseline's outputs differ from the engine's (kept in ${engineOut} and ${baselineOut}):\n  ${diffs.join('\n  ')}`);
+    result.engineSeconds.push(engine.seconds);
+    result.baselineSeconds.push(baseline.seconds);
+    result.nodePeakMb = Math.max(result.nodePeakMb, engine.peakRssMb);
+    perRun.push({ stages: engineStages(engineText, engine.seconds), phases: baseline.value });
+  }
+  // The breakdowns of the median runs, so they add up to the medians shown.
+  const middle = (xs: number[]) => xs.indexOf([...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!);
+  result.engineStages = perRun[middle(result.engineSeconds)]!.stages;
+  result.baselinePhases = perRun[middle(result.baselineSeconds)]!.phases;
+  log(`bench: scale ${scale}: engine ${median(result.engineSeconds).toFixed(2)}s, baseline ${median(result.baselineSeconds).toFixed(2)}s (medians of ${runs}); outputs identical`);
+  return result;
+}
+
+/** Parses the command line, runs every scale on one embedded cluster, and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let values: { scale?: string; runs?: string; seed?: string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { scale: { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' } } }));
+  } catch (err) {
+    log(`bench: ${(err as Error).message}`);
+    return 2;
+  }
+  const scales = (values.scale ?? '0.1,0.3,1').split(',').map(Number);
+  const runs = Number(values.runs ?? '3');
+  const seed = values.seed ?? '1';
+  if (scales.some((s) => !(s > 0 && s <= 20)) || !Number.isInteger(runs) || runs < 1 || !/^[\w.-]+$/.test(seed)) {
+    log('bench: --scale takes numbers in (0, 20] separated by commas, --runs an integer ≥ 1, --seed letters, digits, . _ -');
+    return 2;
+  }
+  checkIconv();
+  const server = await startEmbedded();
+  // An interrupted benchmark still stops its cluster (a killed one is removed by the next start).
+  const onSignal = (signal: NodeJS.Signals) => void server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const client = new pg.Client(server.url);
+  try {
+    await client.connect();
+    const version = (await client.query('SELECT version()')).rows[0].version as string;
+    const pm = await postmasterPid(client);
+    log(`bench: ${version}; postmaster ${pm}`);
+    const results: ScaleResult[] = [];
+    for (const scale of [...scales].sort((a, b) => a - b)) results.push(await benchScale(scale, runs, seed, server.url, pm));
+    process.stdout.write(`${table(results)}\n`);
+    const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMd({ command, seed, runs, machine: machine(version), results }));
+    log(`bench: wrote ${join(ROOT, 'BENCHMARKS.md')}`);
+    return 0;
+  } finally {
+    await client.end().catch(() => undefined);
+    await server.stop();
+  }
+}
+
+let code: number;
+try {
+  code = await main(process.argv.slice(2));
+} catch (err) {
+  log(`bench: FAILED: ${(err as Error).message}`);
+  code = 1;
+}
+// Explicitly, as bin/etl.js does: embedded-postgres's exit hook would otherwise end the process with 0.
+process.exit(code);

@@ -1,0 +1,168 @@
+/**
+ * The benchmark's results: the table, the targets of issue 5, where the time goes, and
+ * BENCHMARKS.md. Pure formatting: every number comes from bench.ts.
+ */
+import os from 'node:os';
+import type { BaselinePhases } from './baseline.ts';
+import { median } from './measure.ts';
+
+/** What one scale measured, over all its runs. */
+export interface ScaleResult {
+  readonly scale: number;
+  readonly historyRows: number;
+  readonly engineSeconds: number[];
+  readonly baselineSeconds: number[];
+  /** Peaks over all runs, in MB. */
+  nodePeakMb: number;
+  serverPeakEngineMb: number;
+  serverPeakBaselineMb: number;
+  /** Seconds per kind of stage, from the engine's progress lines of its median run. */
+  engineStages: Record<string, number>;
+  baselinePhases: BaselinePhases;
+}
+
+export interface Machine {
+  readonly cores: number;
+  readonly cpu: string;
+  readonly memoryGiB: number;
+  readonly postgres: string;
+  readonly node: string;
+}
+
+export function machine(postgresVersion: string): Machine {
+  const cpus = os.cpus();
+  return { cores: cpus.length, cpu: cpus[0]?.model.trim() ?? 'unknown', memoryGiB: os.totalmem() / 2 ** 30, postgres: postgresVersion, node: process.version };
+}
+
+/**
+ * The engine's stage timings, summed by kind, from its stderr lines
+ * (`etl: source history (…): 99579 rows (1.0s)`, `etl: done in 3.0s; …`). What no line
+ * accounts for (start-up, checks, the commit of the outputs) is `other`.
+ */
+export function engineStages(log: string, wallSeconds: number): Record<string, number> {
+  const sums: Record<string, number> = { 'source loads': 0, 'SQL transforms and split': 0, sinks: 0 };
+  const kinds: Record<string, string> = { source: 'source loads', transform: 'SQL transforms and split', split: 'SQL transforms and split', sink: 'sinks' };
+  // Tolerant of the prefix and of indentation: the progress lines are for people, not a format.
+  for (const m of log.matchAll(/^(?:etl:)?\s*(source|transform|split|sink) .*\((\d+(?:\.\d+)?)s\)\s*$/gm)) sums[kinds[m[1]!]!]! += Number(m[2]);
+  const accounted = Object.values(sums).reduce((a, b) => a + b, 0);
+  if (accounted === 0) return { 'all (no stage timings found in its progress lines)': wallSeconds };
+  return { ...sums, 'other (start-up, checks, commit, exit)': Math.max(0, wallSeconds - accounted) };
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+const ratio = (r: ScaleResult) => median(r.engineSeconds) / median(r.baselineSeconds);
+const perMillion = (r: ScaleResult) => median(r.engineSeconds) / (r.historyRows / 1e6);
+
+/** The results table, in Markdown (also readable as plain text). */
+export function table(results: readonly ScaleResult[]): string {
+  const head = '| scale | history rows | engine s | baseline s | engine / baseline | engine s per M rows | node peak RSS MB | server peak RSS MB (engine / baseline) |';
+  const rows = results.map((r) =>
+    `| ${r.scale} | ${r.historyRows.toLocaleString('en-US')} | ${f2(median(r.engineSeconds))} | ${f2(median(r.baselineSeconds))} | ${f2(ratio(r))} | ${f2(perMillion(r))} | ${Math.round(r.nodePeakMb)} | ${Math.round(r.serverPeakEngineMb)} / ${Math.round(r.serverPeakBaselineMb)} |`);
+  return [head, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+}
+
+/** The targets of issue 5, each met, not met, or not measured by this run's scales. */
+export function targets(results: readonly ScaleResult[]): string {
+  const at = (scale: number) => results.find((r) => r.scale === scale);
+  const full = at(1);
+  const ratioRow = full
+    ? [ratio(full) <= 1.2 ? 'met' : 'NOT MET', `${f2(ratio(full))} at scale 1.0`]
+    : ['not measured', `scale 1.0 not run${results.length ? ` (ratios seen: ${results.map((r) => `${r.scale}: ${f2(ratio(r))}`).join(', ')})` : ''}`];
+  const worst = results.reduce((m, r) => Math.max(m, r.nodePeakMb), 0);
+  const rssRow = [worst <= 300 ? 'met' : 'NOT MET', `largest ${Math.round(worst)} MB over scales ${results.map((r) => r.scale).join(', ')}`];
+  const span = results.filter((r) => r.scale >= 0.1 && r.scale <= 1);
+  const base = at(0.1);
+  let flatRow: string[];
+  if (!base || span.length < 2) {
+    flatRow = ['not measured', 'needs scale 0.1 and a larger one'];
+  } else {
+    const devs = span.map((r) => `${r.scale}: ${f2(perMillion(r))} s (${perMillion(r) >= perMillion(base) ? '+' : ''}${f1((perMillion(r) / perMillion(base) - 1) * 100)} %)`);
+    const flat = span.every((r) => Math.abs(perMillion(r) / perMillion(base) - 1) <= 0.2);
+    flatRow = [!flat ? 'NOT MET' : full ? 'met' : 'met so far (scale 1.0 not run)', `vs scale 0.1: ${devs.join('; ')}`];
+  }
+  return [
+    '| target | status | measured |',
+    '| --- | --- | --- |',
+    `| engine / baseline ≤ 1.2 at scale 1.0 | ${ratioRow.join(' | ')} |`,
+    `| node peak RSS ≤ 300 MB at every scale | ${rssRow.join(' | ')} |`,
+    `| engine s per M history rows within ±20 % of scale 0.1's, up to 1.0 | ${flatRow.join(' | ')} |`,
+  ].join('\n');
+}
+
+/** Where each contender spends its time at the largest scale run (median runs). */
+export function breakdown(r: ScaleResult): string {
+  const engineWall = median(r.engineSeconds);
+  const baseWall = median(r.baselineSeconds);
+  const phases = r.baselinePhases;
+  const baseOther = Math.max(0, baseWall - (phases.load + phases.types + phases.stages + phases.sinks));
+  const pct = (s: number, wall: number) => `${f1(s)} s (${Math.round((s / wall) * 100)} %)`;
+  return [
+    `Engine (${f1(engineWall)} s; from its progress lines, 0.1 s resolution):`,
+    '',
+    ...Object.entries(r.engineStages).map(([k, s]) => `- ${k}: ${pct(s, engineWall)}`),
+    '',
+    `Baseline (${f1(baseWall)} s):`,
+    '',
+    `- load (iconv \\| COPY into text tables; the list alongside): ${pct(phases.load, baseWall)}`,
+    `- types (text → typed tables in SQL, ANALYZE): ${pct(phases.types, baseWall)}`,
+    `- stages (the transforms/*.sql and the split, two chains in parallel): ${pct(phases.stages, baseWall)}`,
+    `- sinks (COPY TO STDOUT, two at a time): ${pct(phases.sinks, baseWall)}`,
+    `- other (connect, schema drop): ${pct(baseOther, baseWall)}`,
+  ].join('\n');
+}
+
+export interface ReportInput {
+  readonly command: string;
+  readonly seed: string;
+  readonly runs: number;
+  readonly machine: Machine;
+  readonly results: readonly ScaleResult[];
+}
+
+/** BENCHMARKS.md: rewritten by every run, so it always describes one run. */
+export function benchmarksMd(input: ReportInput): string {
+  const m = input.machine;
+  const largest = input.results[input.results.length - 1];
+  return `# Benchmarks
+
+Written by \`${input.command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC;
+the next run rewrites this file. Issue 5 defines the benchmark and its targets.
+
+## Machine
+
+- CPU: ${m.cores} cores (${m.cpu})
+- memory: ${m.memoryGiB.toFixed(1)} GiB
+- PostgreSQL: ${m.postgres} (the embedded cluster, one for both contenders)
+- Node.js: ${m.node}
+
+## Results
+
+Seed \`${input.seed}\`; median of ${input.runs} run${input.runs === 1 ? '' : 's'} per scale (scale 1.0 ≈ 4.5 M persons, ≈ 10 M history rows).
+
+${table(input.results)}
+
+## Targets
+
+${targets(input.results)}
+${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(largest)}\n` : ''}
+## Method
+
+- **Data**: \`scripts/gen/generate.ts\` at \`round(4.5 M × scale)\` persons, cached in \`.bench-cache/\`
+  by seed and scale; both files are read once before timing, so both contenders start from the page cache.
+- **Engine**: \`node bin/etl.js run pipeline.yaml --param data_dir=… --param out_dir=… --database URL\`
+  as a child process, timed by the wall clock from spawn to exit (Node start-up included). Node peak
+  RSS is the kernel's \`ru_maxrss\` as \`/usr/bin/time -v\` reports it.
+- **Baseline** (\`scripts/bench/baseline.ts\`): system \`iconv -f CP932 -t UTF-8\` piped into
+  \`COPY … FROM STDIN (FORMAT csv, HEADER)\` into text tables, types converted in SQL (valid input
+  assumed: no checks), the SQL of \`transforms/*.sql\` as \`CREATE UNLOGGED TABLE … AS\`, the routing
+  split as two queries, the five files by \`COPY (SELECT … ORDER BY …) TO STDOUT\`; two connections.
+  It does not validate, check reconciliation or write a manifest: that is the engine's extra work.
+- **Same server**: one embedded cluster (\`startEmbedded()\`, with its throwaway settings) per
+  benchmark run; the engine and the baseline each work in a schema of their own and drop it.
+- **Equality**: every run, the baseline's five files must equal the engine's byte for byte, or the
+  benchmark stops with exit 1.
+- **Server RSS**: the sum of VmRSS of the postmaster and its children, sampled every 100 ms during
+  each contender's run; shared buffers count once per backend that touched them, so it overstates.
+`;
+}
