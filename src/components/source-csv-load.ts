@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { SourceStage } from '../config/pipeline.ts';
-import { decoderFor } from '../csv/decode.ts';
-import { scanRecords } from '../csv/record-scanner.ts';
+import { decodeRegions, scanRecords, type TextRecord } from '../csv/text-records.ts';
 import { isMalformed, positionIn, splitFields } from '../csv/split-fields.ts';
 import { LIST_LIMIT } from '../engine/invalid-rows.ts';
 import { ident, type RunContext } from '../engine/run-context.ts';
@@ -20,7 +19,7 @@ const HIDDEN_LINE = 'etl_line';
 const BATCH_ROWS = 2000;
 
 /**
- * Streams a CSV file into a typed table: records are split on bytes, decoded strictly,
+ * Streams a CSV file into a typed table: decoded strictly in large regions, split into records,
  * checked column by column, and sent to PostgreSQL with `COPY … FROM STDIN`. Invalid rows
  * are listed (fail) or written to the rejects file (reject); they never reach the table.
  */
@@ -33,7 +32,6 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${tableColumns.join(', ')})`);
   const hash = createHash('sha256');
 
-  const decode = decoderFor(stage.encoding);
   const file = stage.file;
   const rejects = stage.onInvalid === 'reject' ? rt.outputs.open(stage.rejectsFile!) : undefined;
   let header: string[] | undefined;
@@ -58,70 +56,71 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
       const rate = Math.round(read / Math.max(0.001, (now - started) / 1000));
       rt.log.progress(`etl: source ${stage.id}: ${mib(bytes)} of ${mib(size)} MiB, ${read} rows, ${rate} rows/s`);
     };
-    const records = scanRecords(hashed(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash, onChunk), stage.delimiter.charCodeAt(0));
-    for await (const raw of records) {
-      const decoded = decode(raw.bytes);
-      if (!header) {
-        header = parseHeader(decoded, stage, raw.line);
-        indexes = cols.map((c) => header!.indexOf(c.name));
-        if (rejects) rejects.write(stringify([[...header, 'line', 'reason']]));
-        continue;
-      }
-      read++;
-      const rowProblems: string[] = [];
-      let fields: string[] | undefined;
-      if (raw.unclosed) {
-        problem(raw.line, 1, 'malformed CSV: a quoted field is never closed (it runs to the end of the file)', rowProblems, true);
-      } else if ('badAt' in decoded) {
-        problem(raw.line, decoded.badAt + 1, `bytes that are not valid ${stage.encoding}`, rowProblems, true);
-      } else if (decoded.text.includes('\0')) {
-        const at = positionIn(decoded.text, raw.line, decoded.text.indexOf('\0'));
-        problem(at.line, at.col, 'a NUL byte', rowProblems, true);
-      } else {
-        const split = splitFields(decoded.text, stage.delimiter);
-        if (isMalformed(split)) {
-          const at = positionIn(decoded.text, raw.line, split.at);
-          problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
-        } else if (split.values.length !== header.length) {
-          problem(raw.line, 1, `expected ${header.length} fields, found ${split.values.length}`, rowProblems, true);
-          fields = split.values;
+    const bytes = hashed(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash, onChunk);
+    for await (const records of scanRecords(decodeRegions(bytes, stage.encoding), stage.delimiter)) {
+      for (const raw of records) {
+        if (!header) {
+          header = parseHeader(raw, stage);
+          indexes = cols.map((c) => header!.indexOf(c.name));
+          if (rejects) rejects.write(stringify([[...header, 'line', 'reason']]));
+          continue;
+        }
+        read++;
+        const rowProblems: string[] = [];
+        let fields: string[] | undefined;
+        if (raw.unclosed) {
+          problem(raw.line, 1, 'malformed CSV: a quoted field is never closed (it runs to the end of the file)', rowProblems, true);
+        } else if (raw.badAt !== undefined) {
+          problem(raw.line, raw.badAt + 1, `bytes that are not valid ${stage.encoding}`, rowProblems, true);
+        } else if (raw.text.includes('\0')) {
+          const at = positionIn(raw.text, raw.line, raw.text.indexOf('\0'));
+          problem(at.line, at.col, 'a NUL byte', rowProblems, true);
         } else {
-          fields = split.values;
-          let out = '';
-          for (let k = 0; k < cols.length; k++) {
-            const col = cols[k]!;
-            const text = fields[indexes[k]!]!;
-            let value: string;
-            if (text === '') {
-              if (col.required) {
-                const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
-                problem(at.line, at.col, `column "${col.name}": empty, but required`, rowProblems, rowProblems.length === 0);
+          const split = splitFields(raw.text, stage.delimiter);
+          if (isMalformed(split)) {
+            const at = positionIn(raw.text, raw.line, split.at);
+            problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
+          } else if (split.values.length !== header.length) {
+            problem(raw.line, 1, `expected ${header.length} fields, found ${split.values.length}`, rowProblems, true);
+            fields = split.values;
+          } else {
+            fields = split.values;
+            let out = '';
+            for (let k = 0; k < cols.length; k++) {
+              const col = cols[k]!;
+              const text = fields[indexes[k]!]!;
+              let value: string;
+              if (text === '') {
+                if (col.required) {
+                  const at = positionIn(raw.text, raw.line, split.starts[indexes[k]!]!);
+                  problem(at.line, at.col, `column "${col.name}": empty, but required`, rowProblems, rowProblems.length === 0);
+                }
+                value = '\\N';
+              } else {
+                const parsed = col.type.parse(text, col.options);
+                if (isInvalid(parsed)) {
+                  const at = positionIn(raw.text, raw.line, split.starts[indexes[k]!]!);
+                  problem(at.line, at.col, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`, rowProblems, rowProblems.length === 0);
+                  value = '';
+                } else value = escapeCopyText(parsed);
               }
-              value = '\\N';
-            } else {
-              const parsed = col.type.parse(text, col.options);
-              if (isInvalid(parsed)) {
-                const at = positionIn(decoded.text, raw.line, split.starts[indexes[k]!]!);
-                problem(at.line, at.col, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`, rowProblems, rowProblems.length === 0);
-                value = '';
-              } else value = escapeCopyText(parsed);
+              out += k === 0 ? value : `\t${value}`;
             }
-            out += k === 0 ? value : `\t${value}`;
-          }
-          if (rowProblems.length === 0) {
-            batch.push(lineColumn ? `${out}\t${raw.line}` : out);
-            if (batch.length >= BATCH_ROWS) {
-              yield `${batch.join('\n')}\n`;
-              batch = [];
+            if (rowProblems.length === 0) {
+              batch.push(lineColumn ? `${out}\t${raw.line}` : out);
+              if (batch.length >= BATCH_ROWS) {
+                yield `${batch.join('\n')}\n`;
+                batch = [];
+              }
             }
           }
         }
-      }
-      if (rowProblems.length > 0 && rejects) {
-        rejected++;
-        const original = fields ?? [];
-        const padded = header.map((_, k) => original[k] ?? '');
-        rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]));
+        if (rowProblems.length > 0 && rejects) {
+          rejected++;
+          const original = fields ?? [];
+          const padded = header.map((_, k) => original[k] ?? '');
+          rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]));
+        }
       }
     }
     if (!header) throw new EtlError('failed', [{ pos: { file, line: 1, col: 1 }, message: `source "${stage.id}": the file is empty (no header row)` }]);
@@ -139,10 +138,11 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   return { rows: loaded, counts: rejects ? { read, rejected } : { read }, files };
 }
 
-function parseHeader(decoded: { text: string } | { badAt: number }, stage: SourceStage, line: number): string[] {
+function parseHeader(record: TextRecord, stage: SourceStage): string[] {
   const file = stage.file;
-  if ('badAt' in decoded) throw new EtlError('failed', [{ pos: { file, line, col: decoded.badAt + 1 }, message: `header: bytes that are not valid ${stage.encoding}` }]);
-  const text = decoded.text.startsWith(UTF8_BOM) ? decoded.text.slice(1) : decoded.text;
+  const line = record.line;
+  if (record.badAt !== undefined) throw new EtlError('failed', [{ pos: { file, line, col: record.badAt + 1 }, message: `header: bytes that are not valid ${stage.encoding}` }]);
+  const text = record.text.startsWith(UTF8_BOM) ? record.text.slice(1) : record.text;
   const split = splitFields(text, stage.delimiter);
   if (isMalformed(split)) throw new EtlError('failed', [{ pos: { file, line, col: split.at + 1 }, message: `header: malformed CSV: ${split.malformed}` }]);
   const names = split.values;

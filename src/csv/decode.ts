@@ -4,8 +4,6 @@ import iconv from 'iconv-lite';
 /** The text of a record, or the 0-based character index where its bytes stop being valid. */
 export type Decoded = { readonly text: string } | { readonly badAt: number };
 
-export type Decoder = (bytes: Buffer) => Decoded;
-
 const REPLACEMENT = '\uFFFD';
 
 /** Strict UTF-8: an invalid byte sequence is reported, never replaced. */
@@ -24,8 +22,4 @@ export function decodeCp932(bytes: Buffer): Decoded {
   const text = iconv.decode(bytes, 'cp932');
   const bad = text.indexOf(REPLACEMENT);
   return bad < 0 ? { text } : { badAt: bad };
-}
-
-export function decoderFor(encoding: 'utf-8' | 'cp932'): Decoder {
-  return encoding === 'cp932' ? decodeCp932 : decodeUtf8;
 }

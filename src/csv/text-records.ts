@@ -1,0 +1,105 @@
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const REPLACEMENT = '\uFFFD';
+
+/** One CSV record, decoded, with the physical line it starts on. */
+export interface TextRecord {
+  readonly line: number;
+  /** The record's text, its line terminator removed. */
+  readonly text: string;
+  /** Character index of the first byte that was not valid in the file's encoding, if any. */
+  readonly badAt?: number;
+  /** The file ended inside a quoted field that began in this record: it holds the rest of the file. */
+  readonly unclosed?: boolean;
+}
+
+interface Region {
+  readonly text: string;
+  /** In this region every U+FFFD stands for invalid bytes (never for a real U+FFFD in the file). */
+  readonly strict: boolean;
+}
+
+/**
+ * Decodes a byte stream in large regions cut at LF bytes (an LF is never part of a multi-byte
+ * character in UTF-8 or CP932), one decoder call per region rather than per record. Invalid
+ * bytes become U+FFFD, which CP932 never produces and which valid UTF-8 holds only when the file
+ * does: a UTF-8 region is `strict` only when it is not valid UTF-8.
+ */
+export async function* decodeRegions(chunks: AsyncIterable<Buffer>, encoding: 'utf-8' | 'cp932'): AsyncGenerator<Region> {
+  const cp932 = encoding === 'cp932' ? iconv.getDecoder('cp932') : undefined;
+  const decode = (bytes: Buffer): Region =>
+    cp932 ? { text: cp932.write(bytes), strict: true } : { text: bytes.toString('utf8'), strict: !isUtf8(bytes) };
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const buf = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+    const cut = buf.lastIndexOf(LF) + 1;
+    carry = buf.subarray(cut);
+    if (cut > 0) yield decode(buf.subarray(0, cut));
+  }
+  if (carry.length > 0) {
+    const last = decode(carry);
+    yield cp932 ? { text: last.text + (cp932.end() ?? ''), strict: true } : last;
+  }
+}
+
+const enum State {
+  FieldStart,
+  Unquoted,
+  InQuote,
+  QuoteInQuote,
+}
+
+/**
+ * Splits decoded text into CSV records at LF (with or without CR) outside quoted fields,
+ * keeping the physical line each record starts on. A quote opens a quoted field only at the
+ * start of a field, so a stray quote in an unquoted field cannot swallow the lines after it.
+ * (csv-parse's `info.lines` counts the CR and LF of a quoted CRLF twice, so it cannot give
+ * these line numbers.) Records come in batches, one per region, so the bulk path awaits once
+ * per megabyte rather than once per record.
+ */
+export async function* scanRecords(regions: AsyncIterable<Region>, delimiter = ','): AsyncGenerator<TextRecord[]> {
+  const delim = delimiter.charCodeAt(0);
+  let carry = '';
+  let carryStrict = false;
+  let state = State.FieldStart;
+  let line = 1;
+  let linesInRecord = 0;
+  const record = (text: string, strict: boolean, unclosed?: boolean): TextRecord => {
+    const bad = strict ? text.indexOf(REPLACEMENT) : -1;
+    return bad < 0 ? (unclosed ? { line, text, unclosed } : { line, text }) : { line, text, badAt: bad, ...(unclosed ? { unclosed } : {}) };
+  };
+
+  for await (const region of regions) {
+    const text = carry.length === 0 ? region.text : carry + region.text;
+    const strict: boolean = region.strict || carryStrict;
+    let start = 0;
+    const batch: TextRecord[] = [];
+    for (let i = carry.length; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (state === State.InQuote) {
+        if (c === QUOTE) state = State.QuoteInQuote;
+        else if (c === LF) linesInRecord++;
+        continue;
+      }
+      if (c === LF) {
+        const end = i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i;
+        batch.push(record(text.slice(start, end), strict));
+        line += linesInRecord + 1;
+        linesInRecord = 0;
+        start = i + 1;
+        state = State.FieldStart;
+      } else if (c === delim) state = State.FieldStart;
+      else if (c === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
+      else state = State.Unquoted;
+    }
+    carry = text.slice(start);
+    carryStrict = strict && carry.length > 0;
+    if (batch.length > 0) yield batch;
+  }
+  if (state === State.InQuote) yield [record(carry, carryStrict, true)];
+  else if (carry.length > 0) yield [record(carry.endsWith('\r') ? carry.slice(0, -1) : carry, carryStrict)];
+}
