@@ -134,7 +134,7 @@ function report(e: unknown, io: Io): number {
   }
   // Connection and server failures are not bugs of ours: say what happened, without a stack.
   if (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code)) {
-    io.err(`etl: database error: ${redactDbMessage(err.message, err.code)} (${err.code})\n`);
+    io.err(`etl: database error: ${redactDbMessage(err.message)} (${err.code})\n`);
     return 1;
   }
   io.err(`etl: unexpected error (a bug; please report it):\n${err?.stack ?? String(e)}\n`);

@@ -36,14 +36,22 @@ export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos'
     const offset = Number(err.position) - 1 - prefixLength;
     if (offset >= 0) pos = { file: stage.sql.origin.file, ...sqlPosition(stage.sql.origin, originalOffset(stage.sql, offset)) };
   }
-  return new EtlError('failed', [{ pos, message: `stage "${stage.id}": ${redactDbMessage(err.message ?? 'database error', err.code)} (SQLSTATE ${err.code})` }]);
+  return new EtlError('failed', [{ pos, message: `stage "${stage.id}": ${redactDbMessage(err.message ?? 'database error', stage.sql.origin.original)} (SQLSTATE ${err.code})` }]);
 }
 
 /**
- * Data exceptions (class 22) and integrity violations (class 23) quote the offending value;
- * that value may be personal, so every quoted part of their message is cut.
+ * PostgreSQL quotes values in its messages: data errors quote the offending value, and SQL that
+ * turns data into names (`name::regclass`) gets it quoted back as a "relation". A quoted part is
+ * kept only when it is text of the SQL itself (a column or table the user wrote); from the first
+ * part that is not, to the last quote of the message, everything is cut, since a value may itself
+ * hold quotes.
  */
-export function redactDbMessage(message: string, code: string): string {
-  if (!/^2[23]/.test(code)) return message;
-  return message.replace(/"[^"]*"/g, '"…"');
+export function redactDbMessage(message: string, sqlText = ''): string {
+  const quotes: number[] = [];
+  for (let i = message.indexOf('"'); i >= 0; i = message.indexOf('"', i + 1)) quotes.push(i);
+  for (let k = 0; k + 1 < quotes.length; k += 2) {
+    const inner = message.slice(quotes[k]! + 1, quotes[k + 1]);
+    if (inner === '' || !sqlText.includes(inner)) return `${message.slice(0, quotes[k])}"…"${message.slice(quotes[quotes.length - 1]! + 1)}`;
+  }
+  return quotes.length % 2 === 1 ? `${message.slice(0, quotes[quotes.length - 1])}"…"` : message;
 }

@@ -181,7 +181,9 @@ async function checkPrimaryKey(stage: SourceStage, lineColumn: string, rt: RunCo
       WHERE line <> first ORDER BY line LIMIT ${LIST_LIMIT}`,
   );
   const what = `duplicate primary key (${stage.primaryKey!.join(', ')})`;
-  for (const r of dupes.rows) rt.invalid.add(stage.id, { file: stage.file, line: Number(r['line']), col: 1 }, `${what}: the same as line ${r['first']}`, true);
+  // Which of two rows with one key is the right one cannot be decided, so duplicates fail the run
+  // even with on_invalid: reject.
+  for (const r of dupes.rows) rt.invalid.add(stage.id, { file: stage.file, line: Number(r['line']), col: 1 }, `${what}: the same as line ${r['first']}`, true, 'duplicate');
   const total = Number(dupes.rows[0]?.['total'] ?? 0);
-  if (total > dupes.rows.length) rt.invalid.addUnlisted(stage.id, total - dupes.rows.length);
+  if (total > dupes.rows.length) rt.invalid.addUnlisted(stage.id, total - dupes.rows.length, 'duplicate');
 }

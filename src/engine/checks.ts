@@ -12,6 +12,16 @@ export interface CheckResult {
   readonly values: Readonly<Record<string, string | null>>;
 }
 
+const PRINTABLE = /^(-?\d+(\.\d+)?|t|f|true|false)$/;
+
+/**
+ * Checks are meant to compare counts and flags; a check over a name or an address must not put
+ * the name in a log or the manifest. Anything but a number or a boolean is shown as a placeholder.
+ */
+function shown(values: Readonly<Record<string, string | null>>): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null || PRINTABLE.test(v) ? v : '(a value that is not a number, not shown)']));
+}
+
 /**
  * Evaluates every check (after the transforms, before any sink) and fails the run naming each
  * one that does not hold. All are evaluated, so one run reports every broken reconciliation.
@@ -37,8 +47,8 @@ export async function runChecks(checks: readonly Check[], rt: RunContext): Promi
     }
     const all = Object.values(values);
     const passed = check.kind === 'assert' ? all[0] === 't' || all[0] === 'true' : all.every((v) => v !== null && v === all[0]);
-    results.push({ name: check.name, description: check.description, passed, values });
-    rt.log.info(`etl: check ${check.name}: ${passed ? 'passed' : 'FAILED'} (${Object.entries(values).map(([k, v]) => `${k} = ${v}`).join(', ')})`);
+    results.push({ name: check.name, description: check.description, passed, values: shown(values) });
+    rt.log.info(`etl: check ${check.name}: ${passed ? 'passed' : 'FAILED'} (${Object.entries(shown(values)).map(([k, v]) => `${k} = ${v}`).join(', ')})`);
   }
   const failed = results.filter((r) => !r.passed);
   if (failed.length > 0) {

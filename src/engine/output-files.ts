@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { EtlError } from '../errors.ts';
 import { DirLock } from './dir-lock.ts';
 import { sha256File } from './manifest.ts';
 
@@ -38,7 +39,16 @@ export class OutputFiles {
     this.#runId = runId;
     this.#dirs = [...new Set(finals.map((f) => path.dirname(f)))].sort();
     for (const dir of this.#dirs) {
-      const created = fs.mkdirSync(dir, { recursive: true });
+      let created: string | undefined;
+      try {
+        // Only the owner may enter: the folder will hold personal data.
+        created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      } catch (e) {
+        this.#removeCreatedDirs();
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EACCES' ? 'permission denied' : code;
+        throw new EtlError('failed', [{ pos: { file: dir }, message: `cannot create the output folder (${why})` }]);
+      }
       if (created) this.#createdDirs.push(created);
     }
     try {
