@@ -42,7 +42,11 @@ export class DirLock {
       const holder = readHolder(file);
       // A lock being written right now has no content yet: that is a live run, not a stale one.
       const fresh = !holder && Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 10_000;
-      if (fresh || (holder && holder.host === os.hostname() && processAlive(holder.pid))) {
+      // A lock from another machine (a shared folder) cannot be shown stale from here: it stays.
+      if (holder && holder.host !== os.hostname()) {
+        throw new EtlError('failed', [{ pos: { file: dir }, message: `another etl run on ${holder.host} (process ${holder.pid}, started ${holder.started_at}) holds this folder; if that run is gone, remove ${LOCK_NAME} here` }]);
+      }
+      if (fresh || (holder && processAlive(holder.pid))) {
         throw new EtlError('failed', [{ pos: { file: dir }, message: `another etl run (${holder ? `process ${holder.pid}, started ${holder.started_at}` : 'just starting'}) is writing to this folder; run again when it has finished` }]);
       }
       // The run that held it is gone: its lock is stale.

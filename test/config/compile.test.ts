@@ -120,6 +120,10 @@ sinks: {}
     expect(problems({ 'pipeline.yaml': `${bomb.join('\n')}\nsources: {}\nsinks: {}\n` })[0]).toMatch(/^DIR\/pipeline\.yaml:1:1: invalid YAML: .*[Aa]lias/);
   });
 
+  it('refuses a pipeline file over 1 MiB before parsing it', () => {
+    expect(problems({ 'pipeline.yaml': `# ${'x'.repeat(1024 * 1024)}\nsources: {}\nsinks: {}\n` })).toEqual(['DIR/pipeline.yaml: the pipeline file is larger than 1048576 bytes']);
+  });
+
   it('requires one input for a ts: transform and a known stage kind', () => {
     expect(
       problems({

@@ -77,3 +77,15 @@ describe('output files', () => {
     expect(fs.readFileSync(path.join(dir, 'b.csv'), 'utf8')).toBe('new b\n');
   });
 });
+
+describe('a lock taken on another machine', () => {
+  it('is never taken over: its process cannot be checked from here', () => {
+    const dir = fixture({ '.etl.lock': JSON.stringify({ pid: 1, host: 'elsewhere.example', started_at: 'then' }) });
+    try {
+      new OutputFiles('t7', [path.join(dir, 'a.csv')], () => undefined);
+      throw new Error('expected a refusal');
+    } catch (e) {
+      expect((e as EtlError).diagnostics[0]!.message).toBe('another etl run on elsewhere.example (process 1, started then) holds this folder; if that run is gone, remove .etl.lock here');
+    }
+  });
+});
