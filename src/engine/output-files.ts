@@ -1,8 +1,10 @@
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { EtlError } from '../errors.ts';
 import { DirLock } from './dir-lock.ts';
-import { sha256File } from './manifest.ts';
+
 
 /** Marks temporary files of a run, so a later run can recognise and remove what a killed one left. */
 export const TEMP_MARK = '.etl-tmp-';
@@ -12,6 +14,9 @@ const JOURNAL = '.etl-commit.json';
 interface Pending {
   readonly final: string;
   readonly temp: string;
+  /** Fed every byte as it is written, so the manifest needs no second read of large files. */
+  readonly hash: Hash;
+  sha256?: string;
 }
 
 /**
@@ -70,14 +75,31 @@ export class OutputFiles {
   }
 
   /** A writable stream for `final`; it becomes `final` at commit. */
-  open(final: string): fs.WriteStream {
-    return fs.createWriteStream('', { fd: this.#reserve(final), highWaterMark: 1 << 20 });
+  open(final: string): Writable {
+    const fd = this.#reserve(final);
+    const { hash } = this.#pending[this.#pending.length - 1]!;
+    const file = fs.createWriteStream('', { fd, highWaterMark: 1 << 20 });
+    return new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        file.write(chunk, done);
+      },
+      final(done) {
+        file.end(done);
+      },
+      destroy(error, done) {
+        file.destroy();
+        done(error);
+      },
+    });
   }
 
   /** Writes a small file whole (e.g. a manifest); it becomes `final` at commit. */
   write(final: string, content: string): void {
     const fd = this.#reserve(final);
     try {
+      this.#pending[this.#pending.length - 1]!.hash.update(content);
       fs.writeSync(fd, content);
     } finally {
       fs.closeSync(fd);
@@ -91,22 +113,26 @@ export class OutputFiles {
     const temp = path.join(path.dirname(final), `.${path.basename(final)}${TEMP_MARK}${this.#runId}`);
     const fd = fs.openSync(temp, 'wx', 0o600);
     fs.fchmodSync(fd, 0o600);
-    this.#pending.push({ final, temp });
+    this.#pending.push({ final, temp, hash: createHash('sha256') });
     return fd;
   }
 
-  /** SHA-256 of what has been written for `final` so far (its stream must be finished). */
+  /** SHA-256 of everything written for `final` (its stream must be finished). */
   sha256(final: string): string {
     const pending = this.#pending.find((p) => p.final === final);
     if (!pending) throw new Error(`${final} is not an output of this run`);
-    return sha256File(pending.temp);
+    pending.sha256 ??= pending.hash.digest('hex');
+    return pending.sha256;
   }
 
   /**
-   * Flushes every file to disk, journals the renames, then renames the files into place in the
-   * order they were opened (the manifest, opened last, goes last) and releases the folders.
+   * Flushes every file to disk, journals the renames, then renames the files into place: those
+   * named in `order` first, in that order, then the rest in the order they were opened (the
+   * manifest, opened last, goes last); then releases the folders.
    */
-  async commit(): Promise<string[]> {
+  async commit(order: readonly string[] = []): Promise<string[]> {
+    const rank = (p: Pending) => (order.includes(p.final) ? order.indexOf(p.final) : order.length);
+    this.#pending.sort((a, b) => rank(a) - rank(b));
     for (const { temp } of this.#pending) fsyncPath(temp);
     const journal = path.join(this.#dirs[0]!, JOURNAL);
     const tempJournal = `${journal}${TEMP_MARK}${this.#runId}`;

@@ -12,9 +12,12 @@ import { InvalidRows } from './invalid-rows.ts';
 import { Logger, seconds } from './logger.ts';
 import { renderManifest } from './manifest.ts';
 import { OutputFiles } from './output-files.ts';
+import { runScheduled } from './schedule.ts';
 import type { RunContext, TableColumn } from './run-context.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** Stages run at once: two independent chains keep both cores of a small machine busy. */
+const CONCURRENCY = 2;
 
 export interface RunOptions {
   /** A `postgres://` URL; the embedded PostgreSQL when absent. */
@@ -74,9 +77,12 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     };
     for (const stage of order.filter((s) => s.kind === 'source')) await runStage(stage);
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
-    for (const stage of order.filter((s) => s.kind !== 'source' && s.kind !== 'sink')) await runStage(stage);
+    await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, CONCURRENCY, runStage);
     result.checks.push(...(await runChecks(checksFor(pipeline, selection), rt)));
-    for (const stage of order.filter((s) => s.kind === 'sink')) await runStage(stage);
+    await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, CONCURRENCY, runStage);
+    // Stages finish in a varying order when they overlap; what is recorded follows the plan.
+    result.stages.sort((a, b) => order.findIndex((s) => s.id === a.id) - order.findIndex((s) => s.id === b.id));
+    result.files.sort((a, b) => order.findIndex((s) => s.id === a.stage) - order.findIndex((s) => s.id === b.stage));
     if (pipeline.manifest && selection.all) {
       const manifest = renderManifest(pipeline.manifest, {
         pipeline, files: result.files, checks: result.checks, startedAt: new Date(started), database: driver.description,
@@ -86,7 +92,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     } else if (pipeline.manifest) {
       log.info(`etl: no manifest for a selection: ${displayPath(pipeline.manifest)} still describes the last full run`);
     }
-    result.outputs.push(...(await outputs.commit()));
+    result.outputs.push(...(await outputs.commit(result.files.filter((f) => f.role === 'output').map((f) => f.path))));
     summarize(result, log, started);
     return result;
   } catch (e) {
