@@ -13,10 +13,10 @@ const rule = (text: string): Invalid => Object.freeze({ invalid: text });
 const NOT_ELEVEN_DIGITS = rule('not 11 digits');
 const BAD_CHECK_DIGIT = rule('wrong check digit');
 
-/** The check digit for the first ten digits of a code. */
+/** The check digit for the first ten digits of a code (a longer string's further characters are ignored). */
 export function checkDigit(first10: string): number {
   let sum = 0;
-  for (let n = 1; n <= 10; n++) sum += Number(first10[10 - n]) * WEIGHTS[n - 1]!;
+  for (let n = 1; n <= 10; n++) sum += (first10.charCodeAt(10 - n) - 0x30) * WEIGHTS[n - 1]!;
   const r = sum % 11;
   return r <= 1 ? 0 : 11 - r;
 }
@@ -28,8 +28,12 @@ const juminhyoCode: Omit<ColumnType, 'name'> = {
   },
   sqlType: () => 'text',
   parse(text: string, options: TypeOptions) {
-    if (text.length !== 11 || !/^\d{11}$/.test(text)) return NOT_ELEVEN_DIGITS;
-    if (options['check_digit'] !== false && checkDigit(text.slice(0, 10)) !== Number(text[10])) return BAD_CHECK_DIGIT;
+    if (text.length !== 11) return NOT_ELEVEN_DIGITS;
+    for (let i = 0; i < 11; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) return NOT_ELEVEN_DIGITS;
+    }
+    if (options['check_digit'] !== false && checkDigit(text) !== text.charCodeAt(10) - 0x30) return BAD_CHECK_DIGIT;
     return text;
   },
 };
