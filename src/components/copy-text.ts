@@ -1,6 +1,11 @@
 const COPY_SPECIAL = /[\\\t\n\r]/;
 const UNESCAPE: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', v: '\v' };
 
+/** True when `s` holds a character that COPY's text format would read as special. */
+export function hasCopySpecial(s: string): boolean {
+  return COPY_SPECIAL.test(s);
+}
+
 /** Escapes a value for COPY's text format, where backslash, tab, LF and CR are special. */
 export function escapeCopyText(s: string): string {
   if (!COPY_SPECIAL.test(s)) return s;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeRegions, scanRecords } from '../../src/csv/text-records.ts';
@@ -54,4 +55,47 @@ describe('CSV records', () => {
     expect(await scan('a\n\uFFFD\n')).toEqual([[1, 'a'], [2, '\uFFFD']]);
     expect(await scan(Buffer.from([0x61, 0x0a, 0x62, 0xc3, 0x0a, 0x63, 0x0a]))).toEqual([[1, 'a'], [2, 'b\uFFFD', 'bad at 1'], [3, 'c']]);
   });
+
+  it('are the same as a plain per-character reading, for any text and chunking, with or without quotes (property)', async () => {
+    const texts = fc.array(fc.constantFrom('a', ',', '"', '\n', '\r', '\r\n', '髙', 'x,y\n', '1,2\r\n'), { maxLength: 40 }).map((parts) => parts.join(''));
+    await fc.assert(
+      fc.asyncProperty(texts, fc.integer({ min: 1, max: 12 }), fc.constantFrom<'utf-8' | 'cp932'>('utf-8', 'cp932'), async (text, size, encoding) => {
+        const bytes = encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text);
+        expect(await scan(bytes, size, encoding)).toEqual(plainReading(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/**
+ * The records of `text` read one character at a time, with the line each starts on: a quote opens
+ * a quoted field at the start of a field (or right after the quote that closed one, `""`), and an
+ * LF inside quotes belongs to the field.
+ */
+function plainReading(text: string): unknown[][] {
+  const records: unknown[][] = [];
+  let state: 'start' | 'plain' | 'quoted' | 'closed' = 'start';
+  let start = 0;
+  let line = 1;
+  let lines = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (state === 'quoted') {
+      if (c === '"') state = 'closed';
+      else if (c === '\n') lines++;
+    } else if (c === '\n') {
+      records.push([line, text.slice(start, i > start && text[i - 1] === '\r' ? i - 1 : i)]);
+      line += lines + 1;
+      lines = 0;
+      start = i + 1;
+      state = 'start';
+    } else if (c === ',') state = 'start';
+    else if (c === '"') state = state === 'plain' ? 'plain' : 'quoted';
+    else state = 'plain';
+  }
+  const rest = text.slice(start);
+  if (state === 'quoted') records.push([line, rest, 'unclosed']);
+  else if (rest.length > 0) records.push([line, rest.endsWith('\r') ? rest.slice(0, -1) : rest]);
+  return records;
+}
