@@ -4,14 +4,15 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { SourceStage } from '../config/pipeline.ts';
 import { decodeRegions, scanRecords, type TextRecord } from '../csv/text-records.ts';
-import { isMalformed, positionIn, splitFields } from '../csv/split-fields.ts';
+import { isMalformed, positionIn, splitFields, type Malformed } from '../csv/split-fields.ts';
 import { LIST_LIMIT } from '../engine/invalid-rows.ts';
 import { ident, type RunContext } from '../engine/run-context.ts';
 import { EtlError } from '../errors.ts';
 import { isInvalid } from '../types/column-type.ts';
 import type { FileReport, StageReport } from './component.ts';
 import { verifyAgainstManifest } from '../engine/manifest.ts';
-import { escapeCopyText } from './copy-text.ts';
+import { escapeCopyText, hasCopySpecial } from './copy-text.ts';
+import { KeyWatch } from './key-watch.ts';
 
 const UTF8_BOM = '\uFEFF';
 const HIDDEN_LINE = 'etl_line';
@@ -34,6 +35,11 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
 
   const file = stage.file;
   const rejects = stage.onInvalid === 'reject' ? rt.outputs.open(stage.rejectsFile!) : undefined;
+  // The primary key's columns, where each sits among the declared ones, and a watch that may spare its check.
+  const keyColumns = (stage.primaryKey ?? []).map((name) => cols.find((c) => c.name === name)!);
+  const keyWatch = stage.primaryKey ? KeyWatch.for(keyColumns) : undefined;
+  const keySlot = cols.map((c) => keyColumns.indexOf(c));
+  const keyValues: (string | null)[] = keyColumns.map(() => null);
   let header: string[] | undefined;
   let indexes: number[] = [];
   let read = 0;
@@ -76,8 +82,11 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
           const at = positionIn(raw.text, raw.line, raw.text.indexOf('\0'));
           problem(at.line, at.col, 'a NUL byte', rowProblems, true);
         } else {
-          const split = splitFields(raw.text, stage.delimiter);
-          if (isMalformed(split)) {
+          // Without a quote the fields are the text between delimiters; only a quote needs the full reader.
+          const split: Malformed | { values: string[]; starts?: number[] } = raw.text.includes('"')
+            ? splitFields(raw.text, stage.delimiter)
+            : { values: raw.text.split(stage.delimiter) };
+          if ('malformed' in split) {
             const at = positionIn(raw.text, raw.line, split.at);
             problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
           } else if (split.values.length !== header.length) {
@@ -85,6 +94,8 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
             fields = split.values;
           } else {
             fields = split.values;
+            // A field's own text needs escaping for COPY only when the record holds a special character.
+            const special = hasCopySpecial(raw.text);
             let out = '';
             for (let k = 0; k < cols.length; k++) {
               const col = cols[k]!;
@@ -92,21 +103,26 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
               let value: string;
               if (text === '') {
                 if (col.required) {
-                  const at = positionIn(raw.text, raw.line, split.starts[indexes[k]!]!);
+                  const at = fieldPosition(raw, split.starts, indexes[k]!, stage.delimiter);
                   problem(at.line, at.col, `column "${col.name}": empty, but required`, rowProblems, rowProblems.length === 0);
                 }
                 value = '\\N';
+                if (keySlot[k]! >= 0) keyValues[keySlot[k]!] = null;
               } else {
                 const parsed = col.type.parse(text, col.options);
                 if (isInvalid(parsed)) {
-                  const at = positionIn(raw.text, raw.line, split.starts[indexes[k]!]!);
+                  const at = fieldPosition(raw, split.starts, indexes[k]!, stage.delimiter);
                   problem(at.line, at.col, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`, rowProblems, rowProblems.length === 0);
                   value = '';
-                } else value = escapeCopyText(parsed);
+                } else {
+                  value = parsed === text && !special ? text : escapeCopyText(parsed);
+                  if (keySlot[k]! >= 0) keyValues[keySlot[k]!] = parsed;
+                }
               }
               out += k === 0 ? value : `\t${value}`;
             }
             if (rowProblems.length === 0) {
+              keyWatch?.next(keyValues);
               batch.push(lineColumn ? `${out}\t${raw.line}` : out);
               if (batch.length >= BATCH_ROWS) {
                 yield `${batch.join('\n')}\n`;
@@ -129,7 +145,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
 
   const loaded = await rt.driver.copyIn(`COPY ${ident(stage.id)} FROM STDIN`, Readable.from(rows(), { objectMode: false }));
   if (rejects) await new Promise<void>((resolve, reject) => rejects.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  if (stage.primaryKey) await checkPrimaryKey(stage, lineColumn!, rt);
+  if (stage.primaryKey && !keyWatch?.unique) await checkPrimaryKey(stage, lineColumn!, rt);
   if (lineColumn === HIDDEN_LINE) await rt.driver.query(`ALTER TABLE ${ident(stage.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
   const sha256 = hash.digest('hex');
   if (stage.verify === 'manifest') verifyAgainstManifest(stage, sha256);
@@ -170,6 +186,12 @@ async function* hashed(chunks: AsyncIterable<Buffer>, hash: Hash, onChunk: (byte
 }
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+
+/** Line and column where field `index` of a record starts; `starts` is found again when the fast split skipped it. */
+function fieldPosition(raw: TextRecord, starts: number[] | undefined, index: number, delimiter: string): { line: number; col: number } {
+  const found = starts ?? (splitFields(raw.text, delimiter) as { starts: number[] }).starts;
+  return positionIn(raw.text, raw.line, found[index]!);
+}
 
 /** Every row whose key repeats an earlier row's is a problem at its line, naming the first line. No key value is printed. */
 async function checkPrimaryKey(stage: SourceStage, lineColumn: string, rt: RunContext): Promise<void> {
