@@ -16,6 +16,10 @@ const SESSION_SETTINGS = [
   "SET IntervalStyle = 'iso_8601'",
   "SET TimeZone = 'UTC'",
   'SET extra_float_digits = 1',
+  // At least 128 MB per sort or hash, for this run's sessions only. With the 4 MB default a
+  // condition like `person_id IN (SELECT person_id FROM list)` over a list of a million rows is
+  // no longer hashed but rescanned for every row, and a registry-sized run takes hours.
+  "SELECT set_config('work_mem', '128MB', false) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('128MB')",
 ];
 
 export interface PostgresDriverOptions {

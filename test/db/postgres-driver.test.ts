@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/db/embedded-postgres.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
@@ -11,8 +12,9 @@ describe('embedded PostgreSQL', () => {
     const dataDir = fs.readdirSync('/tmp').filter((d) => d.startsWith(`etl-pg-${process.pid}-`));
     expect(dataDir).toHaveLength(1);
     const driver = await PostgresDriver.open({ url: server.url });
-    const r = await driver.query("SELECT current_setting('server_version_num') AS v, current_setting('lc_collate') AS c, current_setting('server_encoding') AS e");
-    expect(r.rows[0]).toMatchObject({ c: 'C', e: 'UTF8' });
+    const r = await driver.query("SELECT current_setting('server_version_num') AS v, current_setting('lc_collate') AS c, current_setting('server_encoding') AS e, current_setting('work_mem') AS w");
+    // The throwaway cluster's own 256 MB is more than the sessions' floor of 128 MB, and is kept.
+    expect(r.rows[0]).toMatchObject({ c: 'C', e: 'UTF8', w: '256MB' });
     expect(Number(r.rows[0]!['v'])).toBeGreaterThanOrEqual(150000);
     expect(Number(r.rows[0]!['v'])).toBeLessThan(160000);
     await driver.close();
@@ -56,5 +58,24 @@ describe.skipIf(!serverUrl)('on the PostgreSQL server (ETL_TEST_DATABASE_URL)', 
     const left = await b.query('SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname = $2 ORDER BY 1', [a.schema, b.schema]);
     expect(left.rows).toEqual([{ nspname: b.schema }]);
     await b.close();
+  });
+
+  it('raises work_mem to at least 128 MB for its own sessions only', async () => {
+    const workMem = async (c: pg.Client) => (await c.query("SELECT current_setting('work_mem') AS w")).rows[0].w as string;
+    const before = new pg.Client({ connectionString: serverUrl! });
+    await before.connect();
+    const serverDefault = await workMem(before);
+    await before.end();
+    const driver = await PostgresDriver.open({ url: serverUrl! });
+    const other = new pg.Client({ connectionString: serverUrl! });
+    await other.connect();
+    try {
+      const mine = await driver.query("SELECT pg_size_bytes(current_setting('work_mem')) AS b, pg_size_bytes($1) AS d", [serverDefault]);
+      expect(mine.rows[0]!['b']).toBe(String(Math.max(128 * 1024 * 1024, Number(mine.rows[0]!['d']))));
+      expect(await workMem(other)).toBe(serverDefault);
+    } finally {
+      await other.end();
+      await driver.close();
+    }
   });
 });
