@@ -147,6 +147,8 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   if (rejects) await new Promise<void>((resolve, reject) => rejects.end((err?: Error | null) => (err ? reject(err) : resolve())));
   if (stage.primaryKey && !keyWatch?.unique) await checkPrimaryKey(stage, lineColumn!, rt);
   if (lineColumn === HIDDEN_LINE) await rt.driver.query(`ALTER TABLE ${ident(stage.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
+  // Statistics now, so that the transforms are planned for the table's real size and values.
+  await rt.driver.query(`ANALYZE ${ident(stage.id)}`);
   const sha256 = hash.digest('hex');
   if (stage.verify === 'manifest') verifyAgainstManifest(stage, sha256);
   const files: FileReport[] = [{ role: 'input', stage: stage.id, path: file, rows: read, sha256 }];
