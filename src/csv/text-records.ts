@@ -59,7 +59,7 @@ const enum State {
  * start of a field, so a stray quote in an unquoted field cannot swallow the lines after it.
  * (csv-parse's `info.lines` counts the CR and LF of a quoted CRLF twice, so it cannot give
  * these line numbers.) Records come in batches, one per region, so the bulk path awaits once
- * per megabyte rather than once per record.
+ * per chunk read rather than once per record.
  */
 export async function* scanRecords(regions: AsyncIterable<Region>, delimiter = ','): AsyncGenerator<TextRecord[]> {
   const delim = delimiter.charCodeAt(0);
