@@ -56,6 +56,20 @@ describe('CSV records', () => {
     expect(await scan(Buffer.from([0x61, 0x0a, 0x62, 0xc3, 0x0a, 0x63, 0x0a]))).toEqual([[1, 'a'], [2, 'b\uFFFD', 'bad at 1'], [3, 'c']]);
   });
 
+  it('stop the CP932 decoding worker when the reader stops early (e.g. at a bad header)', async () => {
+    const bytes = iconv.encode('a,b\r\n'.repeat(100_000), 'cp932');
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i += 1 << 16) yield bytes.subarray(i, i + (1 << 16));
+    }
+    let during: string[] = [];
+    for await (const _region of decodeRegions(chunks(), 'cp932')) {
+      during = process.getActiveResourcesInfo();
+      break;
+    }
+    expect(during).toContain('MessagePort');
+    expect(process.getActiveResourcesInfo()).not.toContain('MessagePort');
+  });
+
   it('are the same as a plain per-character reading, for any text and chunking, with or without quotes (property)', async () => {
     const texts = fc.array(fc.constantFrom('a', ',', '"', '\n', '\r', '\r\n', '髙', 'x,y\n', '1,2\r\n'), { maxLength: 40 }).map((parts) => parts.join(''));
     await fc.assert(
