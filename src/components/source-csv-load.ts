@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
@@ -36,7 +35,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   const lineColumn = stage.lineColumn ?? (stage.primaryKey ? HIDDEN_LINE : undefined);
   if (lineColumn) tableColumns.push(`${ident(lineColumn)} integer`);
   await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${tableColumns.join(', ')})`);
-  const hash = createHash('sha256');
+  let sha256: string | undefined;
 
   const file = stage.file;
   const rejects = stage.onInvalid === 'reject' ? rt.outputs.open(stage.rejectsFile!) : undefined;
@@ -67,8 +66,8 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
       const rate = Math.round(read / Math.max(0.001, (now - started) / 1000));
       rt.log.progress(`etl: source ${stage.id}: ${mib(bytes)} of ${mib(size)} MiB, ${read} rows, ${rate} rows/s`);
     };
-    const bytes = hashed(fs.createReadStream(file, { highWaterMark: READ_BYTES }), hash, onChunk);
-    for await (const records of scanRecords(decodeRegions(bytes, stage.encoding), stage.delimiter)) {
+    const bytes = counted(fs.createReadStream(file, { highWaterMark: READ_BYTES }), onChunk);
+    for await (const records of scanRecords(decodeRegions(bytes, stage.encoding, (hex) => (sha256 = hex)), stage.delimiter)) {
       for (const raw of records) {
         if (!header) {
           header = parseHeader(raw, stage);
@@ -83,12 +82,12 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
           problem(raw.line, 1, 'malformed CSV: a quoted field is never closed (it runs to the end of the file)', rowProblems, true);
         } else if (raw.badAt !== undefined) {
           problem(raw.line, raw.badAt + 1, `bytes that are not valid ${stage.encoding}`, rowProblems, true);
-        } else if (raw.text.includes('\0')) {
+        } else if (!raw.plain && raw.text.includes('\0')) {
           const at = positionIn(raw.text, raw.line, raw.text.indexOf('\0'));
           problem(at.line, at.col, 'a NUL byte', rowProblems, true);
         } else {
           // Without a quote the fields are the text between delimiters; only a quote needs the full reader.
-          const split: Malformed | { values: string[]; starts?: number[] } = raw.text.includes('"')
+          const split: Malformed | { values: string[]; starts?: number[] } = !raw.plain && raw.text.includes('"')
             ? splitFields(raw.text, stage.delimiter)
             : { values: raw.text.split(stage.delimiter) };
           if ('malformed' in split) {
@@ -100,7 +99,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
           } else {
             fields = split.values;
             // A field's own text needs escaping for COPY only when the record holds a special character.
-            const special = hasCopySpecial(raw.text);
+            const special = !raw.plain && hasCopySpecial(raw.text);
             let out = '';
             for (let k = 0; k < cols.length; k++) {
               const col = cols[k]!;
@@ -154,7 +153,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   if (lineColumn === HIDDEN_LINE) await rt.driver.query(`ALTER TABLE ${ident(stage.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
   // Statistics now, so that the transforms are planned for the table's real size and values.
   await rt.driver.query(`ANALYZE ${ident(stage.id)}`);
-  const sha256 = hash.digest('hex');
+  if (sha256 === undefined) throw new Error(`source "${stage.id}": the file was not read to its end`);
   if (stage.verify === 'manifest') verifyAgainstManifest(stage, sha256);
   const files: FileReport[] = [{ role: 'input', stage: stage.id, path: file, rows: read, sha256 }];
   if (rejects) files.push({ role: 'output', stage: stage.id, path: stage.rejectsFile!, rows: rejected });
@@ -181,11 +180,10 @@ function parseHeader(record: TextRecord, stage: SourceStage): string[] {
   return names;
 }
 
-/** Passes chunks through, feeding each to `hash` on the way and reporting the bytes read so far. */
-async function* hashed(chunks: AsyncIterable<Buffer>, hash: Hash, onChunk: (bytesSoFar: number) => void): AsyncGenerator<Buffer> {
+/** Passes chunks through, reporting the bytes read so far. */
+async function* counted(chunks: AsyncIterable<Buffer>, onChunk: (bytesSoFar: number) => void): AsyncGenerator<Buffer> {
   let bytes = 0;
   for await (const chunk of chunks) {
-    hash.update(chunk);
     bytes += chunk.length;
     onChunk(bytes);
     yield chunk;

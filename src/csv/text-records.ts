@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 const LF = 0x0a;
@@ -15,7 +16,15 @@ export interface TextRecord {
   readonly badAt?: number;
   /** The file ended inside a quoted field that began in this record: it holds the rest of the file. */
   readonly unclosed?: boolean;
+  /**
+   * Known to hold no quote, NUL, backslash, tab or CR: its fields are the text between delimiters
+   * and none needs escaping. (False tells nothing: the record was not looked at alone.)
+   */
+  readonly plain: boolean;
 }
+
+/** What keeps a region's records from being plain; a CR before an LF ends a line and is not part of a record. */
+const NOT_PLAIN = /[\0\\\t]|\r(?!\n)/;
 
 interface Region {
   readonly text: string;
@@ -27,14 +36,20 @@ interface Region {
  * Decodes a byte stream in large regions cut at LF bytes (an LF is never part of a multi-byte
  * character in UTF-8 or CP932), one decoder call per region rather than per record. Invalid
  * bytes become U+FFFD, which CP932 never produces and which valid UTF-8 holds only when the file
- * does: a UTF-8 region is `strict` only when it is not valid UTF-8.
+ * does: a UTF-8 region is `strict` only when it is not valid UTF-8. Once every byte has been read,
+ * `onSha256` gets their SHA-256 (taken where the bytes are decoded, so CP932's is off the main thread).
  */
-export async function* decodeRegions(chunks: AsyncIterable<Buffer>, encoding: 'utf-8' | 'cp932'): AsyncGenerator<Region> {
+export async function* decodeRegions(chunks: AsyncIterable<Buffer>, encoding: 'utf-8' | 'cp932', onSha256?: (hex: string) => void): AsyncGenerator<Region> {
   if (encoding === 'cp932') {
-    yield* decodeCp932Regions(chunks);
+    yield* decodeCp932Regions(chunks, onSha256);
     return;
   }
-  for await (const bytes of regionsOf(chunks)) yield { text: bytes.toString('utf8'), strict: !isUtf8(bytes) };
+  const hash = createHash('sha256');
+  for await (const bytes of regionsOf(chunks)) {
+    hash.update(bytes);
+    yield { text: bytes.toString('utf8'), strict: !isUtf8(bytes) };
+  }
+  onSha256?.(hash.digest('hex'));
 }
 
 /** The byte stream cut after its last LF of each chunk, so that no region ends inside a character. */
@@ -58,12 +73,19 @@ const IN_FLIGHT = 8;
  * faster at 3 M rows, for about 20 MB more peak RSS). Regions come back in the order they were
  * sent; the worker is stopped however the reader ends.
  */
-async function* decodeCp932Regions(chunks: AsyncIterable<Buffer>): AsyncGenerator<Region> {
+async function* decodeCp932Regions(chunks: AsyncIterable<Buffer>, onSha256?: (hex: string) => void): AsyncGenerator<Region> {
   const worker = new Worker(new URL('./cp932-worker.mjs', import.meta.url));
   const waiting: { resolve: (text: string) => void; reject: (e: Error) => void }[] = [];
   const pending: Promise<string>[] = [];
   let failure: Error | undefined;
-  worker.on('message', (text: string) => waiting.shift()!.resolve(text));
+  // A region's text, or at the end the decoder's last characters and the bytes' SHA-256.
+  worker.on('message', (reply: string | { text: string; sha256: string }) => {
+    if (typeof reply === 'string') waiting.shift()!.resolve(reply);
+    else {
+      onSha256?.(reply.sha256);
+      waiting.shift()!.resolve(reply.text);
+    }
+  });
   worker.on('error', (e: Error) => {
     failure = e;
     for (const w of waiting.splice(0)) w.reject(e);
@@ -110,9 +132,9 @@ export async function* scanRecords(regions: AsyncIterable<Region>, delimiter = '
   let state = State.FieldStart;
   let line = 1;
   let linesInRecord = 0;
-  const record = (text: string, strict: boolean, unclosed?: boolean): TextRecord => {
+  const record = (text: string, strict: boolean, plain = false, unclosed?: boolean): TextRecord => {
     const bad = strict ? text.indexOf(REPLACEMENT) : -1;
-    return bad < 0 ? (unclosed ? { line, text, unclosed } : { line, text }) : { line, text, badAt: bad, ...(unclosed ? { unclosed } : {}) };
+    return bad < 0 ? (unclosed ? { line, text, plain, unclosed } : { line, text, plain }) : { line, text, plain: false, badAt: bad, ...(unclosed ? { unclosed } : {}) };
   };
 
   for await (const region of regions) {
@@ -122,10 +144,12 @@ export async function* scanRecords(regions: AsyncIterable<Region>, delimiter = '
     let start = 0;
     const batch: TextRecord[] = [];
     if (state !== State.InQuote && !text.includes('"')) {
-      // No quote: every LF ends a record, so the native search finds them without a per-character loop.
+      // No quote: every LF ends a record, so the native search finds them without a per-character loop;
+      // one search of the region tells whether all its records are plain.
+      const plain = !NOT_PLAIN.test(text);
       for (let i = text.indexOf('\n', carry.length); i >= 0; i = text.indexOf('\n', start)) {
         const end = i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i;
-        batch.push(record(text.slice(start, end), strict));
+        batch.push(record(text.slice(start, end), strict, plain));
         line++;
         start = i + 1;
       }
@@ -158,6 +182,6 @@ export async function* scanRecords(regions: AsyncIterable<Region>, delimiter = '
     carryStrict = (region.strict || carryStrict) && carry.length > 0;
     if (batch.length > 0) yield batch;
   }
-  if (state === State.InQuote) yield [record(carry, carryStrict, true)];
+  if (state === State.InQuote) yield [record(carry, carryStrict, false, true)];
   else if (carry.length > 0) yield [record(carry.endsWith('\r') ? carry.slice(0, -1) : carry, carryStrict)];
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ async function scan(input: string | Buffer, chunkSize = 1 << 16, encoding: 'utf-
   }
   const out: unknown[][] = [];
   for await (const batch of scanRecords(decodeRegions(chunks(), encoding))) for (const r of batch) {
+    if (r.plain) expect(r.text).not.toMatch(/["\0\\\t\r]/);
     out.push([r.line, r.text, ...(r.badAt !== undefined ? [`bad at ${r.badAt}`] : []), ...(r.unclosed ? ['unclosed'] : [])]);
   }
   return out;
@@ -70,8 +72,23 @@ describe('CSV records', () => {
     expect(process.getActiveResourcesInfo()).not.toContain('MessagePort');
   });
 
+  it('give the SHA-256 of every byte read, in either encoding, whatever the chunking', async () => {
+    const bytes = Buffer.concat([iconv.encode('id,name\r\n1,髙﨑\r\n', 'cp932'), Buffer.from([0x85, 0x40]), Buffer.from('\r\n2,tail')]);
+    const want = createHash('sha256').update(bytes).digest('hex');
+    for (const encoding of ['utf-8', 'cp932'] as const) {
+      for (const size of [1, 5, 1 << 16]) {
+        let got: string | undefined;
+        async function* chunks() {
+          for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+        }
+        for await (const _region of decodeRegions(chunks(), encoding, (hex) => (got = hex))) expect(got).toBeUndefined();
+        expect(got).toBe(want);
+      }
+    }
+  });
+
   it('are the same as a plain per-character reading, for any text and chunking, with or without quotes (property)', async () => {
-    const texts = fc.array(fc.constantFrom('a', ',', '"', '\n', '\r', '\r\n', '髙', 'x,y\n', '1,2\r\n'), { maxLength: 40 }).map((parts) => parts.join(''));
+    const texts = fc.array(fc.constantFrom('a', ',', '"', '\n', '\r', '\r\n', '髙', 'x,y\n', '1,2\r\n', '\t', '\\', '\0'), { maxLength: 40 }).map((parts) => parts.join(''));
     await fc.assert(
       fc.asyncProperty(texts, fc.integer({ min: 1, max: 12 }), fc.constantFrom<'utf-8' | 'cp932'>('utf-8', 'cp932'), async (text, size, encoding) => {
         const bytes = encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text);
