@@ -134,16 +134,31 @@ sinks:
     await client.connect();
     try {
       const before = await schemasOf(client);
-      const killed = await new Promise<void>((resolve) => {
+      const sleeping = async () => (await client.query("SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()")).rowCount!;
+      let wasSleeping = 0;
+      await new Promise<void>((resolve) => {
         const child = spawn(process.execPath, [BIN, 'run', '--database', serverUrl!], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-        child.stderr.on('data', (c: Buffer) => c.toString().includes('etl: source src') && child.kill('SIGKILL'));
+        let seen = false;
+        child.stderr.on('data', async (c: Buffer) => {
+          if (seen || !c.toString().includes('etl: source src')) return;
+          seen = true;
+          // Killed while its transform's query runs on the server.
+          for (let i = 0; i < 50 && wasSleeping === 0; i++) {
+            wasSleeping = await sleeping();
+            if (wasSleeping === 0) await new Promise((res) => setTimeout(res, 100));
+          }
+          child.kill('SIGKILL');
+        });
         child.on('exit', () => resolve());
       });
-      void killed;
+      expect(wasSleeping).toBe(1);
       const orphans = (await schemasOf(client)).filter((s) => !before.includes(s));
       expect(orphans).toHaveLength(1);
-      // The killed run's session ends when the server notices the closed socket.
-      await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()`);
+      // The killed run's query stops on its own within seconds (its session checks that its client
+      // is still there), long before its 20 s sleep would end.
+      const killedAt = Date.now();
+      while ((await sleeping()) > 0 && Date.now() - killedAt < 10_000) await new Promise((res) => setTimeout(res, 100));
+      expect(await sleeping()).toBe(0);
       fs.writeFileSync(path.join(dir, 'pipeline.yaml'), fs.readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8').replace('pg_sleep(20)', 'pg_sleep(0)'));
       for (let i = 0; i < 50 && (await client.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND classid = $2', ['advisory', 0x45544c])).rowCount! > 0; i++) {
         await new Promise((res) => setTimeout(res, 100));
