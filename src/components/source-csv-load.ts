@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
@@ -139,7 +140,8 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
           rejected++;
           const original = fields ?? [];
           const padded = header.map((_, k) => original[k] ?? '');
-          rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]));
+          // Waits while the file is behind, so that a file of bad rows cannot fill memory.
+          if (!rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]))) await once(rejects, 'drain');
         }
       }
     }
