@@ -91,7 +91,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
           const split: Malformed | { values: string[]; starts?: number[] } = !raw.plain && raw.text.includes('"')
             ? splitFields(raw.text, stage.delimiter)
             : { values: raw.text.split(stage.delimiter) };
-          if ('malformed' in split) {
+          if (isMalformed(split)) {
             const at = positionIn(raw.text, raw.line, split.at);
             problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
           } else if (split.values.length !== header.length) {

@@ -55,7 +55,7 @@ export function splitFields(text: string, delimiter = ','): Fields | Malformed {
   }
 }
 
-export function isMalformed(f: Fields | Malformed): f is Malformed {
+export function isMalformed<F extends { readonly values: string[] }>(f: F | Malformed): f is Malformed {
   return 'malformed' in f;
 }
 
