@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { redactDbMessage } from '../components/run-sql.ts';
 import { compilePipeline } from '../config/compile.ts';
 import type { Pipeline } from '../config/pipeline.ts';
+import { describeFsError } from '../engine/fs-errors.ts';
 import { Logger } from '../engine/logger.ts';
 import { runPipeline } from '../engine/run.ts';
 import { EtlError, formatDiagnostic } from '../errors.ts';
@@ -130,6 +131,11 @@ function report(e: unknown, io: Io): number {
   const err = e as Error & { code?: string };
   if (isLostConnection(err)) {
     io.err(`etl: lost the connection to the database (${err.code ?? err.message}); no output was changed\n`);
+    return 1;
+  }
+  const fsMessage = describeFsError(err);
+  if (fsMessage) {
+    io.err(`${fsMessage}\n`);
     return 1;
   }
   // Connection and server failures are not bugs of ours: say what happened, without a stack.

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import path from 'node:path';
 import { EtlError } from '../errors.ts';
 import { DirLock } from './dir-lock.ts';
+import { fsReason, withPath } from './fs-errors.ts';
 
 
 /** Marks temporary files of a run, so a later run can recognise and remove what a killed one left. */
@@ -51,8 +52,8 @@ export class OutputFiles {
       } catch (e) {
         this.#removeCreatedDirs();
         const code = (e as NodeJS.ErrnoException).code;
-        const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EACCES' ? 'permission denied' : code;
-        throw new EtlError('failed', [{ pos: { file: dir }, message: `cannot create the output folder (${why})` }]);
+        const why = code === 'EEXIST' || code === 'ENOTDIR' ? ' (a file is in the way)' : `: ${fsReason(e) ?? code}`;
+        throw new EtlError('failed', [{ pos: { file: dir }, message: `cannot create the output folder${why}` }]);
       }
       if (created) this.#createdDirs.push(created);
     }
@@ -79,14 +80,29 @@ export class OutputFiles {
     const fd = this.#reserve(final);
     const { hash } = this.#pending[this.#pending.length - 1]!;
     const file = fs.createWriteStream('', { fd, highWaterMark: 1 << 20 });
+    // Each error of the file also reaches the callbacks below, which pass it on, named: a stream
+    // on a descriptor reports its errors without a path.
+    file.on('error', () => undefined);
+    let failed: Error | undefined;
     return new Writable({
       highWaterMark: 1 << 20,
       write(chunk: Buffer, _encoding, done) {
+        // After a failed write (a full disk) the rest is read and dropped, and the failure reported
+        // at the end: a database COPY cut off in the middle leaves its connection unusable, and the
+        // run then hung while cleaning up.
+        if (failed) return done();
         hash.update(chunk);
-        file.write(chunk, done);
+        file.write(chunk, (e) => {
+          if (e) failed = withPath(e, final);
+          done();
+        });
       },
       final(done) {
-        file.end(done);
+        if (failed) {
+          file.destroy();
+          return done(failed);
+        }
+        file.end((e?: Error | null) => done(e ? withPath(e, final) : e));
       },
       destroy(error, done) {
         file.destroy();
@@ -101,6 +117,8 @@ export class OutputFiles {
     try {
       this.#pending[this.#pending.length - 1]!.hash.update(content);
       fs.writeSync(fd, content);
+    } catch (e) {
+      throw withPath(e, final);
     } finally {
       fs.closeSync(fd);
     }
