@@ -58,7 +58,7 @@ export class OutputFiles {
       if (created) this.#createdDirs.push(created);
     }
     try {
-      this.#lock = DirLock.acquire(this.#dirs, (dir) => log(`etl: ${dir}: removed the lock of a run that no longer exists`));
+      this.#lock = DirLock.acquire(this.#dirs, log);
     } catch (e) {
       this.#removeCreatedDirs();
       throw e;
