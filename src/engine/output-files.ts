@@ -5,6 +5,7 @@ import path from 'node:path';
 import { EtlError } from '../errors.ts';
 import { DirLock } from './dir-lock.ts';
 import { fsReason, withPath } from './fs-errors.ts';
+import { kernelFileSystem } from './kernel-paths.ts';
 
 
 /** Marks temporary files of a run, so a later run can recognise and remove what a killed one left. */
@@ -38,12 +39,14 @@ export class OutputFiles {
   readonly #lock: DirLock;
 
   /**
-   * Prepares the folders of `finals` for a run: creates and locks them, finishes a commit a
+   * Prepares the folders of `finals` for a run: refuses a place on a file system of the kernel
+   * (exit 2); creates and locks them, finishes a commit a
    * killed run left half done, and removes temporary files killed runs left behind.
    */
   constructor(runId: string, finals: readonly string[], log: (line: string) => void) {
     this.#runId = runId;
     this.#dirs = [...new Set(finals.map((f) => path.dirname(f)))].sort();
+    refuseKernelPlaces(this.#dirs);
     for (const dir of this.#dirs) {
       let created: string | undefined;
       try {
@@ -203,6 +206,15 @@ function fsyncPath(p: string): void {
   } catch {
     // Some file systems refuse fsync on a directory; the data itself was synced.
   }
+}
+
+/** Refuses, before anything is created, output folders on a file system of the kernel (/proc, /sys…). */
+function refuseKernelPlaces(dirs: readonly string[]): void {
+  const problems = dirs.flatMap((dir) => {
+    const place = kernelFileSystem(dir);
+    return place ? [{ pos: { file: dir }, message: `cannot write outputs here: ${place.existing} is on ${place.fileSystem}, a file system of the kernel, not a disk; choose another folder` }] : [];
+  });
+  if (problems.length) throw new EtlError('invalid', problems);
 }
 
 function removeEmptyTree(dir: string): void {
