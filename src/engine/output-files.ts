@@ -3,15 +3,12 @@ import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { EtlError } from '../errors.ts';
+import { BACKUP_MARK, commitMoves, findCommit, settleCommit, TEMP_MARK, type OnRename } from './commit-journal.ts';
 import { DirLock } from './dir-lock.ts';
 import { fsReason, withPath } from './fs-errors.ts';
 import { kernelFileSystem } from './kernel-paths.ts';
 
-
-/** Marks temporary files of a run, so a later run can recognise and remove what a killed one left. */
-export const TEMP_MARK = '.etl-tmp-';
-/** Lists the renames of a commit under way; a run that finds one finishes the commit first. */
-const JOURNAL = '.etl-commit.json';
+export { TEMP_MARK } from './commit-journal.ts';
 
 interface Pending {
   readonly final: string;
@@ -24,10 +21,10 @@ interface Pending {
 /**
  * The run's output files. Each is written to a temporary file beside its final name and renamed
  * into place only by {@link commit}, after every stage and check has succeeded, so a failed run
- * leaves the previous outputs byte-identical. The output folders are locked for the run; the
- * renames are journaled, so a run killed in the middle of them is completed by the next run
- * rather than leaving old and new files mixed. Files are created with mode 0600 whatever the
- * umask: they hold personal data.
+ * leaves the previous outputs byte-identical. The output folders are locked for the run. The
+ * commit is all or nothing ({@link commitMoves}): a rename that fails rolls it back at once, and
+ * a commit a killed run left unfinished is completed or rolled back by the next run, which says
+ * which. Files are created with mode 0600 whatever the umask: they hold personal data.
  */
 export class OutputFiles {
   readonly #runId: string;
@@ -40,8 +37,8 @@ export class OutputFiles {
 
   /**
    * Prepares the folders of `finals` for a run: refuses a place on a file system of the kernel
-   * (exit 2); creates and locks them, finishes a commit a
-   * killed run left half done, and removes temporary files killed runs left behind.
+   * (exit 2) or a folder where a final file should be; creates and locks the folders; settles a
+   * commit a killed run left unfinished; and removes the hidden files killed runs left behind.
    */
   constructor(runId: string, finals: readonly string[], log: (line: string) => void) {
     this.#runId = runId;
@@ -66,14 +63,37 @@ export class OutputFiles {
       this.#removeCreatedDirs();
       throw e;
     }
-    for (const dir of this.#dirs) {
-      const journal = path.join(dir, JOURNAL);
-      if (fs.existsSync(journal)) {
-        finishCommit(journal);
-        log(`etl: ${dir}: finished the commit of a run that was killed while renaming its outputs`);
+    try {
+      this.#settleUnfinished(log);
+      for (const dir of this.#dirs) {
+        for (const name of fs.readdirSync(dir)) {
+          if (name.startsWith('.') && (name.includes(TEMP_MARK) || name.includes(BACKUP_MARK))) fs.rmSync(path.join(dir, name), { force: true });
+        }
       }
-      for (const name of fs.readdirSync(dir)) {
-        if (name.startsWith('.') && name.includes(TEMP_MARK)) fs.rmSync(path.join(dir, name), { force: true });
+      for (const final of finals) {
+        if (fs.lstatSync(final, { throwIfNoEntry: false })?.isDirectory()) {
+          throw new EtlError('failed', [{ pos: { file: final }, message: 'a folder is in the way of this output file; move it away and run again' }]);
+        }
+      }
+    } catch (e) {
+      this.#lock.release();
+      this.#removeCreatedDirs();
+      throw e;
+    }
+  }
+
+  /** Completes or rolls back each unfinished commit found here, with its other folders locked too. */
+  #settleUnfinished(log: (line: string) => void): void {
+    const seen = new Set<string>();
+    for (const dir of this.#dirs) {
+      const journal = findCommit(dir);
+      if (!journal || seen.has(journal.primary)) continue;
+      seen.add(journal.primary);
+      const others = DirLock.acquire(journal.folders.filter((f) => !this.#dirs.includes(f)), log);
+      try {
+        log(settleCommit(journal));
+      } finally {
+        others.release();
       }
     }
   }
@@ -147,26 +167,21 @@ export class OutputFiles {
   }
 
   /**
-   * Flushes every file to disk, journals the renames, then renames the files into place: those
-   * named in `order` first, in that order, then the rest in the order they were opened (the
-   * manifest, opened last, goes last); then releases the folders.
+   * Renames every file into place, all or nothing ({@link commitMoves}): those named in `order`
+   * first, in that order, then the rest in the order they were opened (the manifest, opened last,
+   * goes last); then releases the folders. On failure the previous outputs are in place and an
+   * EtlError says so. `onRename` is called after each rename (tests stop the process there).
    */
-  async commit(order: readonly string[] = []): Promise<string[]> {
+  async commit(order: readonly string[] = [], onRename?: OnRename): Promise<string[]> {
     const rank = (p: Pending) => (order.includes(p.final) ? order.indexOf(p.final) : order.length);
-    this.#pending.sort((a, b) => rank(a) - rank(b));
-    for (const { temp } of this.#pending) fsyncPath(temp);
-    const journal = path.join(this.#dirs[0]!, JOURNAL);
-    const tempJournal = `${journal}${TEMP_MARK}${this.#runId}`;
-    fs.writeFileSync(tempJournal, JSON.stringify(this.#pending), { mode: 0o600 });
-    fsyncPath(tempJournal);
-    fs.renameSync(tempJournal, journal);
-    fsyncPath(this.#dirs[0]!);
-    finishCommit(journal);
-    const done = this.#pending.map((p) => p.final);
+    const moves = [...this.#pending].sort((a, b) => rank(a) - rank(b));
+    // From here the temporary files belong to the commit: a failed one removes them itself, and
+    // one that could not roll back leaves them for the next run.
     this.#pending.length = 0;
+    commitMoves(moves, this.#runId, onRename);
     this.#createdDirs.length = 0;
     this.#lock.release();
-    return done;
+    return moves.map((p) => p.final);
   }
 
   /** Removes every temporary file and the folders this run created; the final names are untouched. Synchronous, for signal handlers. */
@@ -180,31 +195,6 @@ export class OutputFiles {
   #removeCreatedDirs(): void {
     // Deepest first; a folder that is not empty (someone else wrote there) stays.
     for (const top of this.#createdDirs.splice(0).reverse()) removeEmptyTree(top);
-  }
-}
-
-/** Performs (or completes) the renames a journal lists, then removes it. Idempotent. */
-function finishCommit(journal: string): void {
-  const pending = JSON.parse(fs.readFileSync(journal, 'utf8')) as Pending[];
-  const dirs = new Set<string>();
-  for (const { temp, final } of pending) {
-    if (fs.existsSync(temp)) fs.renameSync(temp, final);
-    dirs.add(path.dirname(final));
-  }
-  for (const dir of dirs) fsyncPath(dir);
-  fs.rmSync(journal, { force: true });
-}
-
-function fsyncPath(p: string): void {
-  try {
-    const fd = fs.openSync(p, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Some file systems refuse fsync on a directory; the data itself was synced.
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeFsError, withPath } from '../../src/engine/fs-errors.ts';
 import { fixture } from '../support/fixture.ts';
+import { runCli } from '../support/run-cli.ts';
 
 /** The error `f` throws. */
 const thrown = (f: () => unknown): unknown => {
@@ -48,4 +49,13 @@ describe('a file-system error', () => {
     expect(describeFsError(new Error('plain'))).toBeUndefined();
   });
 
+  it('of a run is reported as such, never as a database error', async () => {
+    const dir = fixture({
+      'in.csv': 'id\n1\n',
+      'pipeline.yaml': 'sources:\n  src: { file: in.csv, columns: { id: integer } }\nsinks:\n  s: { from: src, file: out/s.csv, order_by: [id] }\n',
+      'out/s.csv/in-the-way': '',
+    });
+    const r = await runCli(['run', '-q'], dir);
+    expect(r).toEqual({ code: 1, out: '', err: 'out/s.csv: a folder is in the way of this output file; move it away and run again\n' });
+  });
 });

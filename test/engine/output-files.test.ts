@@ -58,23 +58,20 @@ describe('output files', () => {
     expect(said).toEqual([`etl: ${dir}: removed the lock of a run that no longer exists`]);
   });
 
-  it('finishes the commit of a run killed while renaming, and removes its temporary files', () => {
-    const dir = fixture({ 'a.csv': 'old a\n', 'b.csv': 'old b\n', '.a.csv.etl-tmp-dead': 'stray\n' });
-    // What a run killed after renaming a.csv but before b.csv leaves behind.
-    fs.writeFileSync(path.join(dir, 'a.csv'), 'new a\n');
-    fs.writeFileSync(path.join(dir, '.b.csv.etl-tmp-9'), 'new b\n');
-    fs.writeFileSync(
-      path.join(dir, '.etl-commit.json'),
-      JSON.stringify([
-        { final: path.join(dir, 'a.csv'), temp: path.join(dir, '.a.csv.etl-tmp-9') },
-        { final: path.join(dir, 'b.csv'), temp: path.join(dir, '.b.csv.etl-tmp-9') },
-      ]),
-    );
+  it('removes the hidden files killed runs left (temporary files, backups, a lock being written), and nothing else', () => {
+    const dir = fixture({ 'a.csv': 'a\n', '.hidden': 'h\n', '.a.csv.etl-tmp-dead': 'x\n', '.a.csv.etl-old-dead': 'y\n', '.etl.lock.etl-tmp-99-0a0b0c0d': 'z\n', '.etl-commit.json.etl-tmp-dead': '{' });
     const said: string[] = [];
     new OutputFiles('t6', [path.join(dir, 'a.csv')], (l) => said.push(l)).discard();
-    expect(said).toEqual([`etl: ${dir}: finished the commit of a run that was killed while renaming its outputs`]);
-    expect(fs.readdirSync(dir).sort()).toEqual(['a.csv', 'b.csv']);
-    expect(fs.readFileSync(path.join(dir, 'b.csv'), 'utf8')).toBe('new b\n');
+    expect(said).toEqual([]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.hidden', 'a.csv']);
+  });
+
+  it('refuses a folder where an output file should be, before the run does any work', () => {
+    const dir = fixture({ 'out/a.csv/x': '' });
+    expect(() => new OutputFiles('t8', [path.join(dir, 'out/a.csv')], () => undefined)).toThrow(
+      new EtlError('failed', [{ pos: { file: path.join(dir, 'out/a.csv') }, message: 'a folder is in the way of this output file; move it away and run again' }]),
+    );
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['a.csv']);
   });
 });
 
