@@ -32,15 +32,6 @@ const nextRun = (dir: string) => {
   return said;
 };
 describe('a commit', () => {
-  it('moves every file into place, across folders, and leaves nothing hidden', async () => {
-    const dir = oldSet();
-    fs.rmSync(path.join(dir, 'state/.keep'));
-    const files = new OutputFiles('t1', finalsOf(dir), () => undefined);
-    writeNewSet(files, dir);
-    await files.commit();
-    expect(tree(dir)).toEqual(NEW);
-  });
-
   it('whose rename fails rolls back at once, across folders, and says the previous outputs are in place', async () => {
     const dir = oldSet();
     fs.rmSync(path.join(dir, 'state/.keep'));

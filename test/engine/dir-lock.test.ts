@@ -3,7 +3,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirLock } from '../../src/engine/dir-lock.ts';
 import { describeFsError } from '../../src/engine/fs-errors.ts';
-import { EtlError } from '../../src/errors.ts';
 import { fixture } from '../support/fixture.ts';
 import { fillUp, mountTmpfs, tree, unmountTmpfs } from './fs-conditions.ts';
 
@@ -30,18 +29,6 @@ describe('a lock file', () => {
     lock.release();
   });
 
-  it('of a live run is respected', () => {
-    const dir = fixture({});
-    const { lock } = take(dir);
-    try {
-      take(dir);
-      throw new Error('expected a refusal');
-    } catch (e) {
-      expect((e as EtlError).diagnostics[0]!.message).toMatch(/^another etl run \(process \d+, started .*\) is writing to this folder; run again when it has finished$/);
-    } finally {
-      lock.release();
-    }
-  });
 });
 
 let disk: string | undefined;
