@@ -45,7 +45,12 @@ export function mountTmpfs(size: string): string | undefined {
 /** Unmounts what {@link mountTmpfs} mounted and removes its folder. */
 export function unmountTmpfs(dir: string | undefined): void {
   if (!dir) return;
-  execFileSync('umount', [dir], { stdio: 'ignore' });
+  try {
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+  } catch {
+    // Still busy (a file left open by a failed test): detach it now, the kernel frees it when closed.
+    execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+  }
   fs.rmdirSync(dir);
 }
 
