@@ -65,10 +65,13 @@ export async function writeReferenceDaily(options: DailyOptions): Promise<void> 
     _write(day.outDir, dayFiles(outcome));
     state = outcome.state;
   }
-  if (options.fullParticipationFile !== undefined) writeFileSync(options.fullParticipationFile, feedText(state.held));
+  if (options.fullParticipationFile !== undefined) {
+    mkdirSync(dirname(options.fullParticipationFile), { recursive: true });
+    writeFileSync(options.fullParticipationFile, feedText(state.held));
+  }
 }
 
-/** The files of `state/` (§7.1) and `04_held.csv`, by path relative to the run's `out_dir`. */
+/** The files of `state/` (§7.1), by path relative to the run's `out_dir`. */
 export function stateFiles(state: DailyState): Record<string, string> {
   const registry = [...state.registry].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, r]) => [
     p, String(r.present), r.juminhyoCode, r.values.name, r.values.nameKana, r.values.birthDate, r.values.sex, r.values.address,
