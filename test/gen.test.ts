@@ -42,6 +42,7 @@ describe('generator determinism', () => {
     const [a, b] = await Promise.all([gen(300, 's1'), gen(300, 's1', { days: 3 })]);
     for (const f of ['history.csv', 'non_notification.csv']) expect(bytes(a, f).equals(bytes(b, f)), f).toBe(true);
     expect(readdirSync(a).sort()).toEqual(['history.csv', 'non_notification.csv']);
+    expect(readdirSync(b).sort()).toEqual(['D1', 'D2', 'D3', 'history.csv', 'non_notification.csv']);
   });
 
   it('gives the same bytes from the command line as in-process, and a summary with the days', async () => {
