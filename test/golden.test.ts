@@ -11,16 +11,18 @@ import { databaseBackends } from './support/backends.ts';
  * ETL_TEST_DATABASE_URL is set. `etl test test/golden` runs the same cases from the command line.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
-const cases = findCases(path.join(ROOT, 'test', 'golden'));
+const GOLDEN = path.join(ROOT, 'test', 'golden');
+const cases = findCases(GOLDEN);
 
 it('finds the golden cases', () => {
   expect(cases.length).toBeGreaterThan(20);
-  expect(cases.map((c) => path.basename(c))).toContain('flagship');
+  expect(cases.map((c) => path.relative(GOLDEN, c))).toContain('flagship');
+  expect(cases.map((c) => path.relative(GOLDEN, c))).toContain('daily/D1');
 });
 
 for (const backend of databaseBackends()) {
   describe.skipIf(!backend.available)(`golden cases on ${backend.name}`, () => {
-    it.each(cases.map((c) => [path.basename(c), c]))('%s', async (_, caseDir) => {
+    it.each(cases.map((c) => [path.relative(GOLDEN, c), c]))('%s', async (_, caseDir) => {
       const result = await runCase(caseDir, (argv, io) => main(argv, io), { root: ROOT, extraArgs: backend.args });
       expect(result.report).toBe('');
       expect(result.ok).toBe(true);

@@ -1,9 +1,11 @@
 -- Seed steps 2–3: one ex-officio deletion (職権消除, event 23) per target, dated action_date,
--- with the person's snapshot values, in juminhyo_code order. No person_id: it never leaves the city.
+-- with the person's snapshot values, in juminhyo_code order. person_id is kept for the held store
+-- (SPEC §7.1); the sink names the feed's columns, so it never leaves the city.
 SELECT row_number() OVER (ORDER BY t.juminhyo_code COLLATE "C") AS seq,
        t.juminhyo_code,
        NULL::text AS previous_juminhyo_code,
        '23' AS event_code,
        :action_date::date AS event_date,
-       t.name, t.name_kana, t.birth_date, t.sex, t.address
+       t.name, t.name_kana, t.birth_date, t.sex, t.address,
+       t.person_id
 FROM targets t

@@ -4,7 +4,7 @@
  */
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate, type GenerateSummary } from '../gen/generate.ts';
+import { GENERATOR_VERSION, generate, type GenerateSummary } from '../gen/generate.ts';
 
 /** Persons ever registered at scale 1.0: Yokohama in 2002, about 10 M history rows (issue 5). */
 export const PERSONS_AT_SCALE_1 = 4_500_000;
@@ -16,7 +16,8 @@ export interface Registry {
 
 /** The registry of `seed` at `scale`, generated on first use. */
 export async function registry(cacheRoot: string, seed: string, scale: number, log: (m: string) => void): Promise<Registry> {
-  const dir = join(cacheRoot, `seed-${seed}-scale-${scale}`);
+  // The generator's version is in the name: a registry made by an older generator is never reused.
+  const dir = join(cacheRoot, `seed-${seed}-scale-${scale}-gen-${GENERATOR_VERSION}`);
   // summary.json is written last, so its presence means both CSV files are complete.
   const summaryFile = join(dir, 'summary.json');
   if (existsSync(summaryFile)) {

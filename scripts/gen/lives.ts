@@ -4,6 +4,7 @@
  * each case SPEC §4.3 is careful about.
  */
 import { dayOfSeconds } from './calendar.ts';
+import type { ListEvent } from './list-events.ts';
 import { BOUNDARY_BIRTHS, LifeBuilder } from './person.ts';
 import type { Flavour, GenContext, LifeEvent } from './person.ts';
 import { AS_OF, AS_OF_DAY, T1, lagDays, nextTime, startTime } from './timeline.ts';
@@ -15,6 +16,8 @@ export type Listing = 'random' | 'none' | 'once' | 'twice-equal' | 'twice-differ
 export interface Life {
   readonly events: readonly LifeEvent[];
   readonly listing: Listing;
+  /** Scripted requests and withdrawals after the setup; absent: drawn at random. */
+  readonly listEvents?: readonly ListEvent[];
 }
 
 const DAY = 86_400;
@@ -106,15 +109,19 @@ export const SCRIPTED = SCRIPTS.length;
  * their names and addresses take turns at 髙/﨑, half-width kana, a comma and a quote.
  */
 export function scriptedLife(ctx: GenContext, i: number): Life {
+  const b = new LifeBuilder(ctx);
+  const listing = SCRIPTS[i]!(b, flavourOf(i));
+  return { events: b.events, listing, listEvents: [] };
+}
+
+/** The awkward properties scripted person `i` is given (any index: the days' scripts use it too). */
+export function flavourOf(i: number): Flavour {
   const birth =
     i < BOUNDARY_BIRTHS.length ? BOUNDARY_BIRTHS[i] : ['3450700', '1400000', '2050300', '3100000'][i % 4];
-  const flavour: Flavour = {
+  return {
     ext: i % 3 === 0,
     halfKana: i % 4 === 1,
     addressKind: i % 5 === 2 ? 'comma' : i % 5 === 3 ? 'quote' : undefined,
     birth,
   };
-  const b = new LifeBuilder(ctx);
-  const listing = SCRIPTS[i]!(b, flavour);
-  return { events: b.events, listing };
 }

@@ -22,15 +22,29 @@ export interface CaseResult {
 /** Runs `etl` in-process with the given arguments; returns its exit code. */
 export type EtlRunner = (argv: string[], io: { out: (t: string) => void; err: (t: string) => void }) => Promise<number>;
 
+/**
+ * The cases in `dir`: itself when it is one, else every case below it, at any depth (a folder of
+ * cases, such as a chain of daily runs, groups them), in path order.
+ */
 export function findCases(dir: string): string[] {
   const isCase = (d: string) => fs.existsSync(path.join(d, 'pipeline.yaml')) || fs.existsSync(path.join(d, 'pipeline'));
   if (isCase(dir)) return [dir];
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && isCase(path.join(dir, e.name))).map((e) => path.join(dir, e.name)).sort();
+  const found: string[] = [];
+  for (const todo = [dir]; todo.length > 0; ) {
+    const d = todo.pop()!;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (!e.isDirectory() || e.name === 'expected' || e.name === 'in') continue;
+      const sub = path.join(d, e.name);
+      if (isCase(sub)) found.push(sub);
+      else todo.push(sub);
+    }
+  }
+  return found.sort();
 }
 
-export async function runCase(caseDir: string, run: EtlRunner, options: { root: string; extraArgs?: readonly string[]; update?: boolean }): Promise<CaseResult> {
-  const name = path.basename(caseDir);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `etl-case-${name}-`));
+export async function runCase(caseDir: string, run: EtlRunner, options: { root: string; extraArgs?: readonly string[]; update?: boolean; name?: string }): Promise<CaseResult> {
+  const name = options.name ?? path.basename(caseDir);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `etl-case-${path.basename(caseDir)}-`));
   try {
     fs.cpSync(caseDir, work, { recursive: true, filter: (src) => !path.relative(caseDir, src).startsWith('expected') });
     const sub = (s: string) => s.replaceAll('${ROOT}', options.root).replaceAll('${WORK}', work).trim();
@@ -49,7 +63,7 @@ export async function runCase(caseDir: string, run: EtlRunner, options: { root: 
     stderr = stderr.replaceAll(options.root, '${ROOT}');
     const out = path.join(work, 'out');
     const actual = new Map(listFiles(out).map((f) => [f, normalize(f, fs.readFileSync(path.join(out, f), 'utf8'), work, options.root)]));
-    if (options.update) return update(caseDir, code, stderr, actual);
+    if (options.update) return update(caseDir, name, code, stderr, actual);
 
     const diffs: string[] = [];
     const expectedError = read('expected-error.txt');
@@ -78,8 +92,7 @@ export async function runCase(caseDir: string, run: EtlRunner, options: { root: 
 }
 
 /** `--update`: the case's expectations become what the run did. */
-function update(caseDir: string, code: number, stderr: string, actual: ReadonlyMap<string, string>): CaseResult {
-  const name = path.basename(caseDir);
+function update(caseDir: string, name: string, code: number, stderr: string, actual: ReadonlyMap<string, string>): CaseResult {
   for (const f of ['expected', 'expected-error.txt', 'expected-exit']) fs.rmSync(path.join(caseDir, f), { recursive: true, force: true });
   if (code !== 0) {
     fs.writeFileSync(path.join(caseDir, 'expected-error.txt'), stderr);

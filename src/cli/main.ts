@@ -106,13 +106,15 @@ function compile(command: string, file: string, args: Args): Pipeline {
 }
 
 async function testCommand(dir: string, args: Args, io: Io, databaseUrl: string | undefined): Promise<number> {
-  const cases = findCases(path.resolve(dir));
+  const root = path.resolve(dir);
+  const cases = findCases(root);
   if (cases.length === 0) throw new EtlError('invalid', `no golden cases in ${dir} (a case is a folder with a pipeline.yaml)`);
   let passed = 0;
   for (const caseDir of cases) {
     const result = await runCase(caseDir, (argv, caseIo) => main(argv, caseIo), {
       root: process.cwd(),
       update: args.values.update,
+      name: path.relative(root, caseDir) || path.basename(caseDir),
       extraArgs: databaseUrl ? ['--database', databaseUrl] : [],
     });
     io.out(`${result.ok ? 'ok  ' : 'FAIL'}  ${result.name}${args.values.update ? `: ${result.report}` : ''}\n`);

@@ -1,7 +1,7 @@
 import type { SinkStage } from '../config/pipeline.ts';
-import { ident, type RunContext, type TableColumn } from '../engine/run-context.ts';
-import { EtlError } from '../errors.ts';
+import { ident, type TableColumn } from '../engine/run-context.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
+import { assertColumnsExist, assertOrderIdentifies, orderTerms } from './order-key.ts';
 
 /** A stage's table written as a CSV file. */
 export const csvSink: Component<SinkStage> = {
@@ -35,51 +35,17 @@ export const csvSink: Component<SinkStage> = {
 
   async run(stage, rt) {
     const columns = await rt.columnsOf(stage.from);
-    const unknown = (names: readonly string[]) => names.filter((name) => !columns.some((c) => c.name === name));
-    for (const [key, names] of [['order_by', stage.orderBy], ['columns', stage.columns ?? []]] as const) {
-      const missing = unknown(names);
-      if (missing.length > 0) {
-        throw new EtlError('invalid', [{ pos: stage.orderByPos, message: `sink "${stage.id}": ${key} names ${missing.map((m) => `"${m}"`).join(', ')}, not a column of "${stage.from}" (columns: ${columns.map((c) => c.name).join(', ')})` }]);
-      }
-    }
+    const what = `sink "${stage.id}"`;
+    assertColumnsExist(what, 'order_by', stage.orderBy, stage.from, columns, stage.orderByPos);
+    assertColumnsExist(what, 'columns', stage.columns ?? [], stage.from, columns, stage.orderByPos);
     const written = stage.columns ? stage.columns.map((name) => columns.find((c) => c.name === name)!) : columns;
-    const table = ident(stage.from);
-    const keys = stage.orderBy.map(ident).join(', ');
-    const tied = (await mayTie(table, stage.orderBy, rt))
-      ? Number((await rt.driver.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} GROUP BY ${keys} HAVING count(*) > 1) t`)).rows[0]!['n'])
-      : 0;
-    if (tied > 0) {
-      throw new EtlError('failed', [{ pos: stage.orderByPos, message: `sink "${stage.id}": order_by (${stage.orderBy.join(', ')}) does not identify each row of "${stage.from}": ${tied} key value${tied === 1 ? ' is' : 's are'} shared by several rows, so their order would depend on the database` }]);
-    }
-    const order = stage.orderBy.map((name) => `${sortKey(table, columns.find((c) => c.name === name)!)} ASC NULLS LAST`).join(', ');
+    await assertOrderIdentifies(rt, what, stage.from, stage.orderBy, stage.orderByPos);
     const select = written.map((c) => `${outputValue(c)} AS ${ident(c.name)}`).join(', ');
     const out = rt.outputs.open(stage.file);
-    const rows = await rt.driver.copyOut(`COPY (SELECT ${select} FROM ${table} ORDER BY ${order}) TO STDOUT (FORMAT csv, HEADER)`, out);
+    const rows = await rt.driver.copyOut(`COPY (SELECT ${select} FROM ${ident(stage.from)} ORDER BY ${orderTerms(stage.from, columns, stage.orderBy)}) TO STDOUT (FORMAT csv, HEADER)`, out);
     return { rows, files: [{ role: 'output', stage: stage.id, path: stage.file, rows }] };
   },
 };
-
-/**
- * False when the sort key certainly identifies each row. For a key of one column the rows beyond
- * its distinct values are counted by a sort of that column alone, several times faster than
- * grouping (NULLs, which count(DISTINCT) leaves out, tie with each other as in GROUP BY); a key
- * of several columns is left to the grouping query.
- */
-async function mayTie(table: string, orderBy: readonly string[], rt: RunContext): Promise<boolean> {
-  if (orderBy.length !== 1) return true;
-  const k = ident(orderBy[0]!);
-  const r = await rt.driver.query(`SELECT count(${k}) - count(DISTINCT ${k}) + GREATEST(count(*) - count(${k}) - 1, 0) AS surplus FROM ${table}`);
-  return Number(r.rows[0]!['surplus']) > 0;
-}
-
-/**
- * Text sorts by code point (the "C" collation) whatever the database's default. Qualified by the
- * table, so the key is the stored value and never the formatted output column of the same name.
- */
-function sortKey(table: string, c: TableColumn): string {
-  const col = `${table}.${ident(c.name)}`;
-  return c.category === 'S' ? `${col} COLLATE "C"` : col;
-}
 
 /**
  * The SPEC's output form of a value: booleans as true/false, and an empty text as an

@@ -15,7 +15,8 @@ import { escapeCopyText, hasCopySpecial } from './copy-text.ts';
 import { KeyWatch } from './key-watch.ts';
 
 const UTF8_BOM = '\uFEFF';
-const HIDDEN_LINE = 'etl_line';
+/** The column holding each row's line when the pipeline did not ask for one. */
+export const HIDDEN_LINE = 'etl_line';
 /**
  * Rows handed to COPY per chunk, and bytes read per chunk. Both keep every string the load makes
  * below V8's large-object size (128 KiB), so they die young in the scavenged space: with 1 MiB
@@ -32,8 +33,8 @@ const READ_BYTES = 1 << 16;
 export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<StageReport> {
   const cols = stage.columns;
   const tableColumns = cols.map((c) => `${ident(c.name)} ${c.type.sqlType(c.options)}`);
-  // A primary key is checked by line, so the lines are loaded even when no line_column is asked for.
-  const lineColumn = stage.lineColumn ?? (stage.primaryKey ? HIDDEN_LINE : undefined);
+  // A primary key and rules are checked by line, so the lines are loaded even when no line_column is asked for.
+  const lineColumn = stage.lineColumn ?? (stage.primaryKey || stage.rules.length > 0 ? HIDDEN_LINE : undefined);
   if (lineColumn) tableColumns.push(`${ident(lineColumn)} integer`);
   await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${tableColumns.join(', ')})`);
   let sha256: string | undefined;
@@ -152,11 +153,12 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   const loaded = await rt.driver.copyIn(`COPY ${ident(stage.id)} FROM STDIN`, Readable.from(rows(), { objectMode: false }));
   if (rejects) await new Promise<void>((resolve, reject) => rejects.end((err?: Error | null) => (err ? reject(err) : resolve())));
   if (stage.primaryKey && !keyWatch?.unique) await checkPrimaryKey(stage, lineColumn!, rt);
-  if (lineColumn === HIDDEN_LINE) await rt.driver.query(`ALTER TABLE ${ident(stage.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
+  // With rules, the lines are needed until the rules have been checked (see engine/rules.ts).
+  if (lineColumn === HIDDEN_LINE && stage.rules.length === 0) await rt.driver.query(`ALTER TABLE ${ident(stage.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
   // Statistics now, so that the transforms are planned for the table's real size and values.
   await rt.driver.query(`ANALYZE ${ident(stage.id)}`);
   if (sha256 === undefined) throw new Error(`source "${stage.id}": the file was not read to its end`);
-  if (stage.verify === 'manifest') verifyAgainstManifest(stage, sha256);
+  if (stage.verify) verifyAgainstManifest(stage, sha256);
   const files: FileReport[] = [{ role: 'input', stage: stage.id, path: file, rows: read, sha256 }];
   if (rejects) files.push({ role: 'output', stage: stage.id, path: stage.rejectsFile!, rows: rejected });
   return { rows: loaded, counts: rejects ? { read, rejected } : { read }, files };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CompileContext } from '../config/compile-context.ts';
-import type { Column, Encoding, OnInvalid, SourceStage } from '../config/pipeline.ts';
+import type { Column, Encoding, OnInvalid, RowRule, SourceStage } from '../config/pipeline.ts';
+import { bindSql } from '../config/sql-params.ts';
 import type { YamlNode } from '../config/yaml-node.ts';
 import type { TypeOptions } from '../types/column-type.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
@@ -10,6 +11,7 @@ import { hint } from '../config/suggest.ts';
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'cp932'];
 const ON_INVALID: readonly OnInvalid[] = ['fail', 'reject'];
 const COLUMN_KEYS = new Set(['type', 'required']);
+const RULE_KEYS = ['check', 'description'];
 
 /** A CSV file loaded into a typed table named after the stage. */
 export const csvSource: Component<SourceStage> = {
@@ -28,7 +30,8 @@ export const csvSource: Component<SourceStage> = {
     rejects: { description: 'where rejected rows go; default ${out_dir}/rejects/<source>.csv' },
     primary_key: { description: 'columns whose values must be unique together' },
     line_column: { description: 'adds an integer column of this name holding each row\'s line in the file' },
-    verify: { description: 'manifest: refuse the file unless its SHA-256 matches the manifest.json beside it' },
+    verify: { description: 'manifest: refuse the file unless its SHA-256 matches the manifest.json beside it; { manifest: FILE }: that manifest' },
+    rules: { description: 'name: SQL condition every row must meet (or { check, description }); a row where it is false is invalid at its line' },
   },
 
   compile(id, node, values, ctx) {
@@ -61,12 +64,12 @@ export const csvSource: Component<SourceStage> = {
     const lineNode = values.get('line_column');
     const lineColumn = ctx.text(lineNode, `source "${id}": line_column`);
     if (lineColumn && columns.some((c) => c.name === lineColumn)) ctx.problems.add(lineNode!.pos, `source "${id}": line_column "${lineColumn}" is also a declared column`);
-    const verifyNode = values.get('verify');
-    const verify = verifyNode ? ctx.oneOf(verifyNode, `source "${id}": verify`, ['manifest'] as const) : undefined;
+    const verify = compileVerify(id, values.get('verify'), file, ctx);
+    const rules = compileRules(id, values.get('rules'), ctx);
     if (!file || !encoding || !delimiter || !onInvalid || !columnsNode) return undefined;
     return {
       kind: 'source', id, pos: node.pos, description: values.get('description')?.text,
-      file, filePos: values.get('file')!.pos, encoding, delimiter, columns, onInvalid, rejectsFile, primaryKey, lineColumn, verify,
+      file, filePos: values.get('file')!.pos, encoding, delimiter, columns, onInvalid, rejectsFile, primaryKey, lineColumn, verify, rules,
     };
   },
 
@@ -117,6 +120,60 @@ function compileColumns(id: string, node: YamlNode, ctx: CompileContext): Column
   }
   if (columns.length === 0 && node.entries().length === 0) ctx.problems.add(node.pos, `source "${id}": columns must name at least one column`);
   return columns;
+}
+
+/** `verify: manifest` (the manifest.json beside the file) or `verify: { manifest: FILE }`. */
+function compileVerify(id: string, node: YamlNode | undefined, file: string | undefined, ctx: CompileContext): SourceStage['verify'] {
+  if (!node) return undefined;
+  const what = `source "${id}": verify`;
+  if (node.isMap) {
+    const entries = node.entries();
+    for (const e of entries) if (e.key !== 'manifest') ctx.problems.add(e.keyPos, `${what}: unknown key "${e.key}"; known keys: manifest`);
+    const manifestNode = entries.find((e) => e.key === 'manifest')?.value;
+    if (!manifestNode) {
+      ctx.problems.add(node.pos, `${what}: needs manifest: (the manifest.json of the run that wrote the file)`);
+      return undefined;
+    }
+    const manifest = ctx.path(manifestNode, `${what}: manifest`);
+    return manifest === undefined ? undefined : { manifest };
+  }
+  if (!ctx.oneOf(node, what, ['manifest'] as const) || !file) return undefined;
+  return { manifest: path.join(path.dirname(file), 'manifest.json') };
+}
+
+/** `rules:` — name: SQL condition, or name: { check: SQL condition, description: text }. */
+function compileRules(id: string, node: YamlNode | undefined, ctx: CompileContext): RowRule[] {
+  if (!node || node.isNull) return [];
+  if (!node.isMap) {
+    ctx.problems.add(node.pos, `source "${id}": rules must map rule names to SQL conditions`);
+    return [];
+  }
+  const rules: RowRule[] = [];
+  for (const { key: name, keyPos, value } of node.entries()) {
+    const what = `source "${id}": rule "${name}"`;
+    let checkNode = value;
+    let description: string | undefined;
+    if (value.isMap) {
+      const given = new Map(value.entries().map((e) => [e.key, e] as const));
+      for (const e of given.values()) if (!RULE_KEYS.includes(e.key)) ctx.problems.add(e.keyPos, `${what}: unknown key "${e.key}"${hint(e.key, RULE_KEYS, 'keys')}`);
+      description = given.get('description')?.value.text;
+      const check = given.get('check')?.value;
+      if (!check) {
+        ctx.problems.add(value.pos, `${what}: needs check: (a SQL condition)`);
+        continue;
+      }
+      checkNode = check;
+    }
+    const text = ctx.text(checkNode, what);
+    if (text === undefined) continue;
+    const pos = checkNode.pos;
+    const { bound, refs } = bindSql(text, { file: pos.file, line: pos.line ?? 1, col: pos.col ?? 1 });
+    for (const ref of refs) {
+      if (ctx.params[ref.name] === undefined) ctx.problems.add(pos, `${what}: unknown parameter ":${ref.name}"${hint(ref.name, Object.keys(ctx.params).sort(), 'parameters')}`);
+    }
+    rules.push({ name, pos: keyPos, sql: bound, description });
+  }
+  return rules;
 }
 
 function parseOption(text: string | undefined, kind: 'boolean' | 'string' | 'integer'): unknown {

@@ -123,6 +123,7 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
 function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<string, string>>, types: TypeRegistry, problems: Problems): Record<string, string> {
   const params: Record<string, string> = {};
   const typed: { name: string; type: ColumnType; pos: Position }[] = [];
+  const withoutDefault: { name: string; pos: Position }[] = [];
   if (node && !node.isNull && !node.isMap) problems.add(node.pos, 'params must be a mapping of name to value');
   for (const { key, keyPos, value } of node?.entries() ?? []) {
     if (!PARAM_NAME.test(key)) problems.add(keyPos, `parameter "${key}": a name is letters, digits and _`);
@@ -139,6 +140,7 @@ function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<st
       }
       if (!spec.has('default')) {
         params[key] = '';
+        withoutDefault.push({ name: key, pos: keyPos });
         continue;
       }
     }
@@ -151,7 +153,11 @@ function compileParams(node: YamlNode | undefined, overrides: Readonly<Record<st
     if (!(key in defaults)) problems.add(undefined, `unknown parameter "${key}" in --param${hint(key, Object.keys(defaults).sort(), 'parameters')}`);
     else params[key] = value;
   }
+  for (const { name, pos } of withoutDefault) {
+    if (!(name in overrides)) problems.add(pos, `parameter "${name}" has no default: give it with --param ${name}=…`);
+  }
   for (const { name, type, pos } of typed) {
+    if (withoutDefault.some((p) => p.name === name) && !(name in overrides)) continue;
     const parsed = type.parse(params[name]!, {});
     if (typeof parsed !== 'string') problems.add(pos, `parameter "${name}"${name in overrides ? ' (from --param)' : ''}: ${parsed.invalid}`);
   }

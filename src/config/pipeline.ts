@@ -36,8 +36,22 @@ export interface SourceStage extends StageBase {
   readonly primaryKey?: readonly string[];
   /** A column added to the table holding each row's line number in the file. */
   readonly lineColumn?: string;
-  /** `manifest`: the file must match the SHA-256 recorded for it in the manifest.json beside it. */
-  readonly verify?: 'manifest';
+  /** The file must match the SHA-256 recorded for it as an output of this manifest (a run's `manifest.json`). */
+  readonly verify?: { readonly manifest: string };
+  /** Conditions every row must meet, checked in SQL once every source is loaded. */
+  readonly rules: readonly RowRule[];
+}
+
+/**
+ * A condition over a source's row (SQL, may read parameters and other sources). A row for which it
+ * is false is an invalid row at its line; NULL passes, as in a CHECK constraint.
+ */
+export interface RowRule {
+  readonly name: string;
+  readonly pos: Position;
+  readonly sql: BoundSql;
+  /** What the rule asks, in words, for messages; the SQL is shown when absent. */
+  readonly description?: string;
 }
 
 /** SQL text with `:name` parameters already turned into `$n` placeholders. */
@@ -67,7 +81,10 @@ export interface SqlTransformStage extends StageBase {
 
 export interface TsTransformStage extends StageBase {
   readonly kind: 'ts';
-  readonly inputs: readonly [string];
+  /** The first is streamed row by row; the others are side inputs, read whole before the first row. */
+  readonly inputs: readonly [string, ...string[]];
+  /** The order the first input's rows come in; must identify each row. Unspecified when absent. */
+  readonly orderBy?: readonly string[];
   readonly module: string;
   /** Declared output columns (name → SQL type); when absent they are inferred. */
   readonly columns?: readonly { name: string; sqlType: string }[];

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { EtlError, type Position } from '../errors.ts';
 
 /** Documents past this size are refused before parsing: a pipeline file is a page, not a data set. */
@@ -12,9 +12,12 @@ export class YamlNode {
   readonly #file: string;
   readonly #lines: LineCounter;
   readonly #fallback: Position;
+  readonly #doc: Document.Parsed;
 
-  constructor(node: Node | null, file: string, lines: LineCounter, fallback: Position) {
-    this.#node = node;
+  constructor(node: Node | null, file: string, lines: LineCounter, fallback: Position, doc: Document.Parsed) {
+    // An alias (`*feed`) stands for the node it names; positions stay those of the alias.
+    this.#node = isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : node;
+    this.#doc = doc;
     this.#file = file;
     this.#lines = lines;
     this.#fallback = fallback;
@@ -54,19 +57,19 @@ export class YamlNode {
   entries(): { key: string; keyPos: Position; value: YamlNode }[] {
     if (!isMap(this.#node)) return [];
     return this.#node.items.map((pair) => {
-      const keyNode = new YamlNode(pair.key as Node, this.#file, this.#lines, this.pos);
+      const keyNode = new YamlNode(pair.key as Node, this.#file, this.#lines, this.pos, this.#doc);
       const valuePos = keyNode.pos;
       return {
         key: keyNode.text ?? '',
         keyPos: keyNode.pos,
-        value: new YamlNode((pair.value as Node | null) ?? null, this.#file, this.#lines, valuePos),
+        value: new YamlNode((pair.value as Node | null) ?? null, this.#file, this.#lines, valuePos, this.#doc),
       };
     });
   }
 
   items(): YamlNode[] {
     if (!isSeq(this.#node)) return [];
-    return this.#node.items.map((n) => new YamlNode(n as Node, this.#file, this.#lines, this.pos));
+    return this.#node.items.map((n) => new YamlNode(n as Node, this.#file, this.#lines, this.pos, this.#doc));
   }
 }
 
@@ -88,5 +91,5 @@ export function parseYaml(text: string, file: string): YamlNode {
   } catch (e) {
     throw new EtlError('invalid', [{ pos: { file, line: 1, col: 1 }, message: `invalid YAML: ${(e as Error).message}` }]);
   }
-  return new YamlNode(doc.contents as Node | null, file, lines, { file, line: 1, col: 1 });
+  return new YamlNode(doc.contents as Node | null, file, lines, { file, line: 1, col: 1 }, doc);
 }

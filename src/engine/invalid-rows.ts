@@ -3,8 +3,8 @@ import type { Diagnostic, Position } from '../errors.ts';
 /** How many invalid fields are listed before the rest are only counted. */
 export const LIST_LIMIT = 100;
 
-/** `invalid`: a row that broke its columns' rules (on_invalid: fail); `duplicate`: a repeated primary key. */
-export type Problem = 'invalid' | 'duplicate';
+/** `invalid`: a row that broke its columns' types (on_invalid: fail); `duplicate`: a repeated primary key; `rule`: a row that broke one of the source's rules. */
+export type Problem = 'invalid' | 'duplicate' | 'rule';
 
 /** Rows that stop the run, gathered across every source: listed up to a limit, all counted. */
 export class InvalidRows {
@@ -19,9 +19,9 @@ export class InvalidRows {
     if (this.#listed.length < LIST_LIMIT) this.#listed.push({ pos, message });
   }
 
-  /** Counts rows that were found in bulk and are not listed one by one. */
-  addUnlisted(source: string, rows: number, kind: Problem = 'invalid'): void {
-    this.#problems += rows;
+  /** Counts rows that were found in bulk and are not listed one by one (`problems`: theirs, when a row may have several). */
+  addUnlisted(source: string, rows: number, kind: Problem = 'invalid', problems = rows): void {
+    this.#problems += problems;
     this.#count(source, kind, rows);
   }
 
@@ -41,7 +41,7 @@ export class InvalidRows {
     if (more > 0) out.push({ message: `… and ${more} more problem${more === 1 ? '' : 's'} not listed` });
     for (const [key, rows] of [...this.#rows].sort()) {
       const [source, kind] = key.split('\u0000');
-      const what = kind === 'duplicate' ? `row${rows === 1 ? '' : 's'} repeating a primary key` : `invalid row${rows === 1 ? '' : 's'} (on_invalid: fail)`;
+      const what = kind === 'duplicate' ? `row${rows === 1 ? '' : 's'} repeating a primary key` : kind === 'rule' ? `row${rows === 1 ? '' : 's'} breaking its rules` : `invalid row${rows === 1 ? '' : 's'} (on_invalid: fail)`;
       out.push({ message: `source "${source}": ${rows} ${what}; nothing was written` });
     }
     return out;

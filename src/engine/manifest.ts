@@ -63,18 +63,19 @@ function conservation(stages: ManifestInput['stages']): object[] {
 }
 
 /**
- * Refuses a source file unless the manifest.json beside it lists it as an output with the same
- * SHA-256: the file is then exactly what the run that made it wrote.
+ * Refuses a source file unless the manifest it names (by default the manifest.json beside it)
+ * lists it as an output with the same SHA-256: the file is then exactly what the run that made it wrote.
  */
 export function verifyAgainstManifest(stage: SourceStage, sha256: string): void {
-  const manifestFile = path.join(path.dirname(stage.file), 'manifest.json');
+  const manifestFile = stage.verify!.manifest;
   const fail = (message: string) => new EtlError('failed', [{ pos: { file: stage.file }, message: `source "${stage.id}": ${message}; refusing to go on` }]);
   let doc: { outputs?: { path?: string; sha256?: string }[] };
   try {
     doc = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw fail(missing ? `there is no ${displayPath(manifestFile)} beside the file to show it is unchanged since the run that wrote it` : `${displayPath(manifestFile)} cannot be read as a manifest`);
+    const where = path.dirname(manifestFile) === path.dirname(stage.file) ? ' beside the file' : '';
+    throw fail(missing ? `there is no ${displayPath(manifestFile)}${where} to show it is unchanged since the run that wrote it` : `${displayPath(manifestFile)} cannot be read as a manifest`);
   }
   const entry = doc.outputs?.find((o) => typeof o.path === 'string' && path.resolve(path.dirname(manifestFile), o.path) === stage.file);
   if (!entry) throw fail(`${displayPath(manifestFile)} does not list the file among its outputs`);

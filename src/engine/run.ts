@@ -8,6 +8,7 @@ import { openDatabase } from '../db/open-database.ts';
 import { displayPath, EtlError } from '../errors.ts';
 import { checksFor, runOrder, select, type Selection } from '../graph/select.ts';
 import { runChecks, type CheckResult } from './checks.ts';
+import { checkRules } from './rules.ts';
 import { InvalidRows } from './invalid-rows.ts';
 import { Logger, seconds } from './logger.ts';
 import { renderManifest } from './manifest.ts';
@@ -75,7 +76,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
       result.files.push(...(report.files ?? []));
       log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
     };
-    for (const stage of order.filter((s) => s.kind === 'source')) await runStage(stage);
+    const sources = order.filter((s) => s.kind === 'source');
+    for (const stage of sources) await runStage(stage);
+    await checkRules(sources, rt);
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
     await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, CONCURRENCY, runStage);
     result.checks.push(...(await runChecks(checksFor(pipeline, selection), rt)));

@@ -124,7 +124,7 @@ sinks: {}
     expect(problems({ 'pipeline.yaml': `# ${'x'.repeat(1024 * 1024)}\nsources: {}\nsinks: {}\n` })).toEqual(['DIR/pipeline.yaml: the pipeline file is larger than 1048576 bytes']);
   });
 
-  it('requires one input for a ts: transform and a known stage kind', () => {
+  it('requires an input, each once, for a ts: transform and a known stage kind', () => {
     expect(
       problems({
         'p.csv': CSV,
@@ -135,13 +135,34 @@ transforms:
   t: { inputs: [p, p], ts: m.ts }
   u: { inputs: [p] }
   v: { type: python, inputs: [p] }
+  w: { inputs: [], ts: m.ts }
 sinks: {}
 `,
       }),
     ).toEqual([
-      'DIR/pipeline.yaml:4:16: transform "t": a ts: transform has exactly one input, not 2',
+      'DIR/pipeline.yaml:4:16: transform "t": input "p" is given twice',
       'DIR/pipeline.yaml:5:6: transform "u": needs one of the keys sql, query, ts, routes',
       'DIR/pipeline.yaml:6:14: transform "v": unknown type "python"; known types: sql, ts, split',
+      'DIR/pipeline.yaml:7:16: transform "w": a ts: transform needs an input',
+    ]);
+  });
+
+  it('reads a YAML alias as the node it names, and reports a problem inside it where the anchored text is', () => {
+    const dir = fixture({
+      'p.csv': CSV,
+      'pipeline.yaml': `sources:
+  p: { file: p.csv, columns: { id: integer, name: text } }
+sinks:
+  a: { from: p, file: out/a.csv, order_by: [id], columns: &cols [id, name] }
+  b: { from: p, file: out/b.csv, order_by: [id], columns: *cols }
+`,
+    });
+    const pipeline = compilePipeline(path.join(dir, 'pipeline.yaml'));
+    const b = pipeline.stages.get('b');
+    expect(b?.kind === 'sink' && b.columns).toEqual(['id', 'name']);
+    expect(problems({ 'p.csv': CSV, 'pipeline.yaml': 'sources:\n  p: { file: p.csv, columns: &c { id: nope } }\n  q: { file: p.csv, columns: *c }\nsinks: {}\n' })).toEqual([
+      'DIR/pipeline.yaml:2:39: source "p": column "id": unknown type "nope"; known types: bigint, boolean, date, integer, numeric, text, timestamp',
+      'DIR/pipeline.yaml:2:39: source "q": column "id": unknown type "nope"; known types: bigint, boolean, date, integer, numeric, text, timestamp',
     ]);
   });
 });

@@ -44,6 +44,16 @@ export interface ListRow {
   readonly requestedOn: string;
 }
 
+/** One `list_events.csv` row (SPEC §7.2). */
+export interface ListEventRow {
+  /** 1-based line of the row in its file: the order of list events of one second. */
+  readonly line: number;
+  readonly personId: string;
+  readonly event: 'request' | 'withdraw';
+  /** `YYYY-MM-DD HH:MM:SS`. */
+  readonly at: string;
+}
+
 /** One record of a feed file (`01`…`04`, `07`), SPEC §4.4. */
 export interface FeedRecord extends NetworkValues {
   readonly line: number;
@@ -136,6 +146,24 @@ export function readList(path: string): ListRow[] {
   });
 }
 
+/** Reads `list_events.csv` (UTF-8, a BOM skipped, LF or CRLF, columns in any order). */
+export function readListEvents(path: string): ListEventRow[] {
+  const records = _parseFile(path, true);
+  const cols = _header(path, records[0] ?? [], ['person_id', 'event', 'at']);
+  return records.slice(1).map((r, index) => {
+    const line = index + 2;
+    const get = (c: string): string => r[cols[c]!]!;
+    const bad = (c: string, rule: string): never => {
+      throw new Error(`${path}:${line}:${cols[c]! + 1}: ${c}: ${rule}`);
+    };
+    if (!/^\d{10}$/u.test(get('person_id'))) bad('person_id', 'not 10 digits');
+    const event = get('event');
+    if (event !== 'request' && event !== 'withdraw') bad('event', 'not request or withdraw');
+    if (!TIMESTAMP.test(get('at'))) bad('at', 'not YYYY-MM-DD HH:MM:SS');
+    return { line, personId: get('person_id'), event: event as ListEventRow['event'], at: get('at') };
+  });
+}
+
 /** Reads a feed file; its header must be exactly {@link FEED_COLUMNS}. */
 export function readFeed(path: string): FeedRecord[] {
   const records = _parseFile(path, false);
@@ -151,6 +179,28 @@ export function readExceptions(path: string): ExceptionRow[] {
   const records = _parseFile(path, false);
   _exactHeader(path, records[0], ['person_id', 'requested_on', 'reason']);
   return records.slice(1).map((r) => ({ personId: r[0]!, requestedOn: r[1]!, reason: r[2]! }));
+}
+
+/** One `exceptions.csv` row of a daily run (SPEC §7.4). */
+export interface DailyExceptionRow {
+  readonly line: number;
+  readonly personId: string;
+  readonly event: string;
+  readonly at: string;
+  readonly reason: string;
+}
+
+/** Reads a daily run's `exceptions.csv`; its header must be exactly `person_id,event,at,reason`. */
+export function readDailyExceptions(path: string): DailyExceptionRow[] {
+  const records = _parseFile(path, false);
+  _exactHeader(path, records[0], ['person_id', 'event', 'at', 'reason']);
+  return records.slice(1).map((r, i) => ({ line: i + 2, personId: r[0]!, event: r[1]!, at: r[2]!, reason: r[3]! }));
+}
+
+/** Reads any sink file as its header and rows of fields (UTF-8, no BOM). */
+export function readSinkFile(path: string): { header: string[]; rows: string[][] } {
+  const [header = [], ...rows] = _parseFile(path, false);
+  return { header, rows };
 }
 
 function _parseFile(path: string, bom: boolean): string[][] {

@@ -5,6 +5,7 @@
 import { EVENT_CLASS } from './csv-files.ts';
 import type { FeedRecord, NetworkValues } from './csv-files.ts';
 import { valuesOf } from './registry-model.ts';
+import type { Standing } from './registry-model.ts';
 
 /** The network's state: 住民票コード → values. */
 export type Network = Map<string, NetworkValues>;
@@ -13,6 +14,8 @@ export type Network = Map<string, NetworkValues>;
 export interface ReplayDifference {
   /** Which check found it, e.g. `replay-setup`, `exceptions`, `reconciliation`. */
   readonly check: string;
+  /** For the daily checks (SPEC §7.5): the day, 0 for the setup's state. */
+  readonly day?: number;
   /** `missing`: expected but absent; `unexpected`: present but not expected; `value`: a field differs. */
   readonly kind: 'missing' | 'unexpected' | 'value' | 'count' | 'format' | 'order';
   readonly juminhyoCode?: string;
@@ -56,6 +59,16 @@ export function applyFeed(network: Network, records: readonly FeedRecord[], file
     }
   }
   return differences;
+}
+
+/** A network holding each standing; two persons holding one code at once is a warning. */
+export function networkOf(standings: Iterable<Standing>, warnings: string[]): Network {
+  const network: Network = new Map();
+  for (const s of standings) {
+    if (network.has(s.juminhyoCode)) warnings.push(`two persons hold code ${s.juminhyoCode} at once`);
+    network.set(s.juminhyoCode, s.values);
+  }
+  return network;
 }
 
 /** Differences between the network and what it should hold, by code and field. */

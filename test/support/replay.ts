@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readExceptions, readFeed, readHistory, readList } from './csv-files.ts';
 import type { ExceptionRow, FeedRecord } from './csv-files.ts';
-import { applyFeed, compareNetwork } from './network.ts';
+import { applyFeed, compareNetwork, networkOf } from './network.ts';
 import type { Network, ReplayDifference } from './network.ts';
 import { expectSetup, valuesOf } from './registry-model.ts';
-import type { ExpectedChange, ExpectedSetup, Standing } from './registry-model.ts';
+import type { ExpectedChange, ExpectedSetup } from './registry-model.ts';
 
 export { readExceptions, readFeed, readHistory, readList } from './csv-files.ts';
 export type { ExceptionRow, FeedRecord, HistoryRow, ListRow, NetworkValues } from './csv-files.ts';
@@ -84,10 +84,10 @@ export async function replaySetup(options: ReplayOptions): Promise<ReplayResult>
   const warnings: string[] = [];
 
   for (const [name, records] of [['01_deletions.csv', deletions], ['02_entries.csv', entries], ['03_outbound.csv', outbound], ['04_held.csv', held]] as const) {
-    diffs.push(..._format(file(name), name, records));
+    diffs.push(...feedFormat(file(name), name, records));
   }
   diffs.push(..._sameEvents('01_deletions.csv', deletions, '23', actionDate), ..._sameEvents('02_entries.csv', entries, '13'));
-  const targetNetwork = _network(want.targets.map((p) => want.snapshot.get(p)!), warnings);
+  const targetNetwork = networkOf(want.targets.map((p) => want.snapshot.get(p)!), warnings);
   diffs.push(...compareNetwork(_feedNetwork(deletions, '01_deletions.csv', diffs), targetNetwork, 'deletions'));
   diffs.push(...compareNetwork(_feedNetwork(entries, '02_entries.csv', diffs), targetNetwork, 'entries'));
   diffs.push(..._records('held-entries', held.slice(0, entries.length), entries.map(_asChange)));
@@ -97,20 +97,20 @@ export async function replaySetup(options: ReplayOptions): Promise<ReplayResult>
   diffs.push(..._reconcile(want, list.length, { deletions, entries, outbound, held, exceptions }));
 
   // SPEC §6: the snapshot, then deletions and outbound, equals the latest state of the unlisted.
-  const network = _network(want.snapshot.values(), warnings);
+  const network = networkOf(want.snapshot.values(), warnings);
   diffs.push(...applyFeed(network, deletions, '01_deletions.csv', warnings));
   diffs.push(...applyFeed(network, outbound, '03_outbound.csv', warnings));
   const unlisted = [...want.latest].filter(([p]) => !want.listed.has(p)).map(([, s]) => s);
-  diffs.push(...compareNetwork(network, _network(unlisted, warnings), 'replay-setup'));
+  diffs.push(...compareNetwork(network, networkOf(unlisted, warnings), 'replay-setup'));
 
   let fullParticipation: number | undefined;
   if (options.fullParticipationFile !== undefined) {
     const full = readFeed(options.fullParticipationFile);
     fullParticipation = full.length;
-    diffs.push(..._format(options.fullParticipationFile, '07_full_participation.csv', full));
+    diffs.push(...feedFormat(options.fullParticipationFile, '07_full_participation.csv', full));
     diffs.push(..._records('full-participation', full, held.map(_asChange)));
     diffs.push(...applyFeed(network, full, '07_full_participation.csv', warnings));
-    diffs.push(...compareNetwork(network, _network(want.latest.values(), warnings), 'replay-full'));
+    diffs.push(...compareNetwork(network, networkOf(want.latest.values(), warnings), 'replay-full'));
   }
 
   const max = options.maxDifferences ?? 200;
@@ -130,14 +130,14 @@ export async function replaySetup(options: ReplayOptions): Promise<ReplayResult>
 }
 
 /** A short multi-line report of a result, for a test's failure message. */
-export function formatReplay(result: ReplayResult): string {
-  const lines = result.differences.map((d) => `${d.check}: ${d.kind}: ${d.detail}`);
+export function formatReplay(result: Pick<ReplayResult, 'differences' | 'truncated'>): string {
+  const lines = result.differences.map((d) => `${d.day === undefined ? '' : `D${d.day}: `}${d.check}: ${d.kind}: ${d.detail}`);
   if (result.truncated > 0) lines.push(`… and ${result.truncated} more`);
   return lines.join('\n');
 }
 
-/** SPEC §3 sink format: LF only, `seq` 1…n in file order, ISO dates. */
-function _format(path: string, name: string, records: readonly FeedRecord[]): ReplayDifference[] {
+/** SPEC §3 sink format of a feed file: LF only, `seq` 1…n in file order, ISO dates. */
+export function feedFormat(path: string, name: string, records: readonly FeedRecord[]): ReplayDifference[] {
   const out: ReplayDifference[] = [];
   if (readFileSync(path).includes(13)) out.push({ check: 'format', kind: 'format', detail: `${name}: has a CR; sinks end lines with LF` });
   for (const [i, r] of records.entries()) {
@@ -159,15 +159,6 @@ function _sameEvents(name: string, records: readonly FeedRecord[], code: string,
     if (i > 0 && !(records[i - 1]!.juminhyoCode < r.juminhyoCode)) out.push({ check: 'format', kind: 'order', juminhyoCode: r.juminhyoCode, detail: `${name}:${r.line}: not in ascending juminhyo_code order` });
   });
   return out.slice(0, PER_CHECK);
-}
-
-function _network(standings: Iterable<Standing>, warnings: string[]): Network {
-  const network: Network = new Map();
-  for (const s of standings) {
-    if (network.has(s.juminhyoCode)) warnings.push(`two persons hold code ${s.juminhyoCode} at once`);
-    network.set(s.juminhyoCode, s.values);
-  }
-  return network;
 }
 
 function _feedNetwork(records: readonly FeedRecord[], name: string, diffs: ReplayDifference[]): Network {
