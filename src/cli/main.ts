@@ -96,12 +96,23 @@ async function command(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv, 
     if (stop?.aborted) throw interruptedError(stop.reason);
     const code = await dispatch(command, args, io, env, stop);
     // A run whose outputs were renamed into place did its work; any other command changed nothing.
-    if (stop?.aborted && command !== 'run') throw interruptedError(stop.reason);
+    if (stop && (await signalled(stop)) && command !== 'run') throw interruptedError(stop.reason);
     return code;
   } catch (e) {
-    // After a signal, whatever failed failed because of it (a stopped database, a killed helper process).
-    return report(stop?.aborted ? interruptedError(stop.reason) : e, io);
+    // After a signal, whatever failed failed because of it (a stopped database, tsx's esbuild
+    // killed by the terminal's SIGINT while the pipeline's type modules were loading).
+    return report(stop && (await signalled(stop)) ? interruptedError(stop.reason) : e, io);
   }
+}
+
+/**
+ * Whether a signal came, including one that came while the command ran without a pause (the
+ * pipeline compiles synchronously): node hears a signal only in its event loop, which a timer
+ * lets run once.
+ */
+async function signalled(stop: AbortSignal): Promise<boolean> {
+  if (!stop.aborted) await new Promise((resolve) => setTimeout(resolve, 10));
+  return stop.aborted;
 }
 
 async function dispatch(command: string, args: Args, io: Io, env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<number> {

@@ -86,6 +86,7 @@ class EmbeddedCluster implements EmbeddedServer {
     this.#checkSignal();
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
     const binaries = await postgresBinaries();
+    this.#checkSignal();
     const user = serverUser();
     this.#watchdog = Watchdog.start();
     for (const dir of this.#folder.all) this.#watchdog.folder(dir);
@@ -141,6 +142,7 @@ class EmbeddedCluster implements EmbeddedServer {
   }
 
   #spawn(file: string, args: string[], user: ServerUser): Child {
+    this.#checkSignal();
     const proc = spawn(file, args, {
       // Its own session: a terminal's SIGINT goes to the run's process group, not to the cluster.
       detached: true,
