@@ -60,8 +60,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const order = runOrder(pipeline, selection);
   const started = Date.now();
   const outputs = new OutputFiles(`${process.pid}-${randomBytes(4).toString('hex')}`, declaredOutputs(pipeline, selection), (l) => log.info(l));
-  // The temporary outputs go at once: whatever happens next, none of them is left behind.
-  const onStop = () => outputs.discard();
+  // The temporary outputs go at once: whatever happens next, none of them is left behind. (What
+  // fails here is tried again, and reported, at the end of the run: not from a signal's listener.)
+  const onStop = () => {
+    try {
+      outputs.discard();
+    } catch {
+      // See above.
+    }
+  };
   stop?.addEventListener('abort', onStop, { once: true });
   let driver: Driver;
   try {
