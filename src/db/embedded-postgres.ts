@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { EtlError } from '../errors.ts';
 import { ClusterFolder, removeAbandonedClusters, SOCKET_PORT, type ServerUser } from './cluster-folder.ts';
 import { diskFullMessage } from './disk-full.ts';
@@ -201,6 +202,9 @@ class EmbeddedCluster implements EmbeddedServer {
   #failure(what: string, child: Child, why?: string): EtlError {
     if (this.#diskFull) return new EtlError('failed', diskFullMessage(undefined, true));
     const lines = child.log.split('\n').filter((l) => /FATAL|PANIC|ERROR|error/.test(l)).slice(-5);
+    if (process.getuid?.() === 0 && /Permission denied/.test(child.log)) {
+      lines.push(`as root, the embedded PostgreSQL runs as the "postgres" user, who must be able to enter $TMPDIR (${os.tmpdir()})`);
+    }
     return new EtlError('failed', `etl: could not start the embedded PostgreSQL: ${what} ${why ?? 'failed'}${lines.length ? `\n${lines.join('\n')}` : ''}`);
   }
 }
