@@ -107,11 +107,13 @@ async function command(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv, 
 
 /**
  * Whether a signal came, including one that came while the command ran without a pause (the
- * pipeline compiles synchronously): node hears a signal only in its event loop, which a timer
- * lets run once.
+ * pipeline compiles synchronously): node hears a signal only when its event loop polls. Two
+ * setImmediate hops make sure it has polled once more, whatever phase it was in (a timer alone
+ * can fire before the poll on a busy machine).
  */
 async function signalled(stop: AbortSignal): Promise<boolean> {
-  if (!stop.aborted) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 2 && !stop.aborted; i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!stop.aborted) await new Promise((resolve) => setTimeout(resolve, 5));
   return stop.aborted;
 }
 
