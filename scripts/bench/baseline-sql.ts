@@ -67,24 +67,33 @@ export const ROUTING = [
      SELECT * FROM changes c WHERE NOT EXISTS (SELECT 1 FROM non_notification n WHERE n.person_id = c.person_id)`,
 ];
 
+/** The state the setup leaves for the daily runs (SPEC §7.1): the window, the registry and the list. */
+export const WINDOW = (until: string) => `CREATE UNLOGGED TABLE next_window AS SELECT ${literal(until)}::timestamp AS until`;
+
 /** The columns of the four event files, as the stages produce them; all but seq and event_date are text. */
 const EVENT_COLUMNS = ['seq', 'juminhyo_code', 'previous_juminhyo_code', 'event_code', 'event_date', 'name', 'name_kana', 'birth_date', 'sex', 'address'];
-const NOT_TEXT = new Set(['seq', 'event_date', 'requested_on', 'line']);
+const NOT_TEXT = new Set(['seq', 'event_date', 'requested_on', 'line', 'since', 'until']);
+const BOOLEAN = new Set(['present']);
 
 /**
  * `COPY (SELECT …) TO STDOUT` in the engine's output form: an empty text as an empty field
- * (COPY would write `""`), text sorted in the "C" collation, NULLs last.
+ * (COPY would write `""`), booleans as true/false, text sorted in the "C" collation, NULLs last.
  */
 function copyOut(table: string, columns: readonly string[], orderBy: readonly string[]): string {
-  const value = (c: string) => (NOT_TEXT.has(c) ? ident(c) : `NULLIF(${ident(c)}, '')`);
+  const value = (c: string) =>
+    BOOLEAN.has(c) ? `CASE WHEN ${ident(c)} THEN 'true' WHEN NOT ${ident(c)} THEN 'false' END` : NOT_TEXT.has(c) ? ident(c) : `NULLIF(${ident(c)}, '')`;
   const key = (c: string) => `${table}.${ident(c)}${NOT_TEXT.has(c) ? '' : ' COLLATE "C"'} NULLS LAST`;
   return `COPY (SELECT ${columns.map((c) => `${value(c)} AS ${ident(c)}`).join(', ')} FROM ${table} ORDER BY ${orderBy.map(key).join(', ')}) TO STDOUT (FORMAT csv, HEADER)`;
 }
 
-/** The five output files and their queries, the largest first (they are written in parallel). */
+/** The output files and their queries, the largest first (they are written in parallel). */
 export const SINKS: readonly { file: string; sql: string }[] = [
+  { file: 'state/registry.csv', sql: copyOut('registry', ['person_id', 'present', 'juminhyo_code', 'name', 'name_kana', 'birth_date', 'sex', 'address'], ['person_id']) },
   { file: '03_outbound.csv', sql: copyOut('outbound', EVENT_COLUMNS, ['seq']) },
+  { file: 'state/held.csv', sql: copyOut('held', [EVENT_COLUMNS[0]!, 'person_id', ...EVENT_COLUMNS.slice(1)], ['seq']) },
   { file: '04_held.csv', sql: copyOut('held', EVENT_COLUMNS, ['seq']) },
+  { file: 'state/listed.csv', sql: copyOut('listed', ['person_id', 'since'], ['person_id']) },
+  { file: 'state/window.csv', sql: copyOut('next_window', ['until'], ['until']) },
   { file: '01_deletions.csv', sql: copyOut('deletions', EVENT_COLUMNS, ['seq']) },
   { file: '02_entries.csv', sql: copyOut('entries', EVENT_COLUMNS, ['seq']) },
   { file: 'exceptions.csv', sql: copyOut('exceptions', ['person_id', 'requested_on', 'reason'], ['person_id', 'line']) },

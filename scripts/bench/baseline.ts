@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { ident, ROUTING, SINKS, stage, stagingTable, TYPED_EVENT_CODES, TYPED_HISTORY, TYPED_LIST, WAREKI_FUNCTIONS } from './baseline-sql.ts';
+import { ident, ROUTING, SINKS, stage, stagingTable, TYPED_EVENT_CODES, TYPED_HISTORY, TYPED_LIST, WAREKI_FUNCTIONS, WINDOW } from './baseline-sql.ts';
 
 export interface BaselineOptions {
   readonly url: string;
@@ -118,13 +118,13 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselinePhases> {
     // pipeline.yaml's stages: two independent chains, then the held store that joins them.
     const s = (id: string) => stage(o.root, id, o.params);
     await Promise.all([
-      run(a, [s('changes'), ...ROUTING, s('outbound')], o.log),
-      run(b, [s('snapshot'), s('list_requests'), s('targets'), s('exceptions'), s('deletions'), s('entries')], o.log),
+      run(a, [s('changes'), ...ROUTING, s('outbound'), s('registry')], o.log),
+      run(b, [s('snapshot'), s('list_requests'), s('targets'), s('exceptions'), s('deletions'), s('entries'), s('listed'), WINDOW(o.params['until']!)], o.log),
     ]);
     await run(a, [s('held')], o.log);
     lap('stages');
 
-    mkdirSync(o.outDir, { recursive: true });
+    mkdirSync(join(o.outDir, 'state'), { recursive: true });
     const queue = [...SINKS];
     const worker = async (client: pg.Client) => {
       for (let sink = queue.shift(); sink; sink = queue.shift()) {

@@ -21,6 +21,19 @@ export interface ScaleResult {
   baselinePhases: BaselinePhases;
 }
 
+/** The daily case (issue 11): one day on the state of the largest scale. */
+export interface DailyResult {
+  readonly scale: number;
+  readonly changes: number;
+  readonly listEvents: number;
+  readonly daySeconds: number[];
+  /** The same run selecting only the state's sources: read and verified, nothing written. */
+  readonly stateSeconds: number[];
+  nodePeakMb: number;
+  /** Rows of the state's registry, listed and held, as the day read them. */
+  stateRows: Record<string, number>;
+}
+
 export interface Machine {
   readonly cores: number;
   readonly cpu: string;
@@ -62,6 +75,37 @@ export function table(results: readonly ScaleResult[]): string {
   const rows = results.map((r) =>
     `| ${r.scale} | ${r.historyRows.toLocaleString('en-US')} | ${f2(median(r.engineSeconds))} | ${f2(median(r.baselineSeconds))} | ${f2(ratio(r))} | ${f2(perMillion(r))} | ${Math.round(r.nodePeakMb)} | ${Math.round(r.serverPeakEngineMb)} / ${Math.round(r.serverPeakBaselineMb)} |`);
   return [head, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+}
+
+/** The daily case's table and its targets (issue 11: ≤ 30 s a day at scale 1.0, node ≤ 300 MB). */
+export function dailyTable(d: DailyResult): string {
+  const day = median(d.daySeconds);
+  const state = median(d.stateSeconds);
+  const rows = (k: string) => (d.stateRows[k] ?? 0).toLocaleString('en-US');
+  return [
+    '| scale | state: registry / listed / held rows | the day: changes / list events | one day s | the state alone s | state / day | node peak RSS MB |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${d.scale} | ${rows('registry')} / ${rows('listed')} / ${rows('held')} | ${d.changes.toLocaleString('en-US')} / ${d.listEvents.toLocaleString('en-US')} | ${f2(day)} | ${f2(state)} | ${f2(state / day)} | ${Math.round(d.nodePeakMb)} |`,
+    '',
+    '| target | status | measured |',
+    '| --- | --- | --- |',
+    `| one day ≤ 30 s at scale 1.0 | ${d.scale !== 1 ? 'not measured' : day <= 30 ? 'met' : 'NOT MET'} | ${f2(day)} s at scale ${d.scale} |`,
+    `| node peak RSS ≤ 300 MB | ${d.nodePeakMb <= 300 ? 'met' : 'NOT MET'} | ${Math.round(d.nodePeakMb)} MB |`,
+  ].join('\n');
+}
+
+/** BENCHMARKS.md's section on the daily case. */
+function dailySection(d: DailyResult, runs: number): string {
+  return `
+## The daily case (issue 11)
+
+One day of \`daily.yaml\` on the state the engine's setup wrote at scale ${d.scale} (the generator's
+first day after the cut-off), median of ${runs} run${runs === 1 ? '' : 's'}. "The state alone" is the
+same command selecting only the four state sources: read, checked and verified against the setup's
+manifest, nothing written.
+
+${dailyTable(d)}
+`;
 }
 
 /** The targets of issue 5, each met, not met, or not measured by this run's scales. */
@@ -120,6 +164,7 @@ export interface ReportInput {
   readonly runs: number;
   readonly machine: Machine;
   readonly results: readonly ScaleResult[];
+  readonly daily?: DailyResult;
 }
 
 /** BENCHMARKS.md: rewritten by every run, so it always describes one run. */
@@ -129,7 +174,7 @@ export function benchmarksMd(input: ReportInput): string {
   return `# Benchmarks
 
 Written by \`${input.command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC;
-the next run rewrites this file. Issue 5 defines the benchmark and its targets.
+the next run rewrites this file. Issue 5 defines the benchmark and its targets; issue 11 the daily case.
 
 ## Machine
 
@@ -140,14 +185,14 @@ the next run rewrites this file. Issue 5 defines the benchmark and its targets.
 
 ## Results
 
-Seed \`${input.seed}\`; median of ${input.runs} run${input.runs === 1 ? '' : 's'} per scale (scale 1.0 ≈ 4.5 M persons, ≈ 10 M history rows).
+Seed \`${input.seed}\`; median of ${input.runs} run${input.runs === 1 ? '' : 's'} per scale (scale 1.0 ≈ 4.5 M persons, ≈ 8 M history rows before the cut-off).
 
 ${table(input.results)}
 
 ## Targets
 
 ${targets(input.results)}
-${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(largest)}\n` : ''}
+${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(largest)}\n` : ''}${input.daily ? dailySection(input.daily, input.runs) : ''}
 ## Method
 
 - **Data**: \`scripts/gen/generate.ts\` at \`round(4.5 M × scale)\` persons, cached in \`.bench-cache/\`
@@ -158,11 +203,11 @@ ${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(la
 - **Baseline** (\`scripts/bench/baseline.ts\`): system \`iconv -f CP932 -t UTF-8\` piped into
   \`COPY … FROM STDIN (FORMAT csv, HEADER)\` into text tables, types converted in SQL (valid input
   assumed: no checks), the SQL of \`transforms/*.sql\` as \`CREATE UNLOGGED TABLE … AS\`, the routing
-  split as two queries, the five files by \`COPY (SELECT … ORDER BY …) TO STDOUT\`; two connections.
+  split as two queries, the nine files (five feeds, four of state) by \`COPY (SELECT … ORDER BY …) TO STDOUT\`; two connections.
   It does not validate, check reconciliation or write a manifest: that is the engine's extra work.
 - **Same server**: one embedded cluster (\`startEmbedded()\`, with its throwaway settings) per
   benchmark run; the engine and the baseline each work in a schema of their own and drop it.
-- **Equality**: every run, the baseline's five files must equal the engine's byte for byte, or the
+- **Equality**: every run, the baseline's nine files must equal the engine's byte for byte, or the
   benchmark stops with exit 1.
 - **Server RSS**: the sum of VmRSS of the postmaster and its children, sampled every 100 ms during
   each contender's run; shared buffers count once per backend that touched them, so it overstates.
