@@ -70,7 +70,7 @@ export function timelineSpec(model: RunModel): TopLevelSpec | undefined {
     mark: { type: 'bar', cornerRadius: 2 },
     encoding: {
       y: { field: 'stage', type: 'nominal', sort: null, title: null },
-      x: { field: 'start', type: 'quantitative', title: 'milliseconds from the start of the run' },
+      x: { field: 'start', type: 'quantitative', title: 'milliseconds from the start of the run', scale: { zero: false } },
       x2: { field: 'end' },
       color: { field: 'kind', type: 'nominal', title: 'stage', scale: { domain: ['source', 'sql', 'ts', 'split', 'sink'], range: ['#4285f4', '#9aa5b1', '#a142f4', '#fbbc04', '#34a853'] } },
       stroke: { field: 'state', type: 'nominal', legend: null, scale: { domain: ['done', 'failed'], range: ['#ffffff00', '#b3261e'] } },
