@@ -26,9 +26,9 @@ export async function graphSvg(nodes: readonly GraphNode[], edges: readonly Grap
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
+      'elk.direction': 'DOWN',
       'elk.edgeRouting': 'ORTHOGONAL',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '50',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '40',
       'elk.spacing.nodeNode': '20',
       'elk.spacing.edgeLabel': '2',
       // Labels at the edge's start, beside the stage the rows leave: centred labels would take layers of their own.

@@ -90,7 +90,7 @@ export function countsSpec(counts: readonly { value: string; rows: number }[]): 
       { mark: { type: 'text', align: 'left', dx: 3 }, encoding: { text: { field: 'rows', type: 'quantitative' } } },
     ],
     encoding: {
-      y: { field: 'value', type: 'nominal', sort: null, title: null },
+      y: { field: 'value', type: 'nominal', sort: null, title: null, axis: { labelLimit: 260 } },
       x: { field: 'rows', type: 'quantitative', title: 'rows', axis: { tickMinStep: 1, format: 'd' } },
     },
   } as TopLevelSpec;
