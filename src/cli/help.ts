@@ -59,7 +59,8 @@ example: etl graph pipeline.yaml --format mermaid --run out
 
 Runs golden cases: DIR (default test/golden) holds one folder per case, each with a pipeline,
 its inputs, and expected/ (the exact files the run must write under out/) or expected-error.txt
-and expected-exit. Prints a unified diff for every mismatch; exit 1 if any case fails.
+and expected-exit. Prints a unified diff for every mismatch; exit 1 if any case fails. HTML
+reports are not compared (their manifest is); a failed run's report named in the error must exist.
 --update rewrites the expected files from what the runs did: review the diff before committing.
 
 example: etl test test/golden

@@ -99,7 +99,8 @@ function namesOutput(input: string, output: string): boolean {
 function loadManifest(target: string): Loaded {
   const abs = path.resolve(target);
   let file = abs;
-  if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
+  if (!fs.existsSync(abs)) throw new EtlError('invalid', [{ pos: { file: abs }, message: 'no such folder or manifest' }]);
+  if (fs.statSync(abs).isDirectory()) {
     const named = fs.readdirSync(abs).filter((f) => f.endsWith('manifest.json')).sort();
     file = path.join(abs, named.includes('manifest.json') ? 'manifest.json' : named.length === 1 ? named[0]! : 'manifest.json');
   }

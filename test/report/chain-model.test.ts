@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chainModel } from '../../src/report/chain-model.ts';
 import { fixture } from '../support/fixture.ts';
+import { runCli } from '../support/run-cli.ts';
 
 /** The chain of the golden sample runs: the setup, four days, full participation. */
 const GOLDEN = path.resolve(import.meta.dirname, '../golden');
@@ -75,5 +76,26 @@ describe('a chain of runs', () => {
   it('refuses a folder without a manifest, naming it', () => {
     const dir = fixture({ 'empty/x.txt': '' });
     expect(() => chainModel([path.join(dir, 'empty')], path.join(dir, 'runs.html'))).toThrow(`${path.join(dir, 'empty', 'manifest.json')}: no manifest here: ${path.join(dir, 'empty')} is not the output folder of a run that wrote a manifest`);
+  });
+});
+
+describe('etl report', () => {
+  it('writes the page (0600) and exits 1 with the warnings on stderr when the chain is broken', async () => {
+    const dir = runs();
+    const result = await runCli(['report', 'setup', 'day-1', 'day-3', '--out', 'runs.html'], dir);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe('runs.html: 3 runs, 4 chain warnings\n');
+    expect(result.err.split('\n')[0]).toBe('etl: warning: day-3: test/golden/daily/D2/expected/state/held.csv is not the state/held.csv that day-1 wrote (its SHA-256 differs): this run did not continue from the run before it');
+    expect(fs.statSync(path.join(dir, 'runs.html')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(dir, 'runs.html'), 'utf8')).toContain('<h2>The chain is broken</h2>');
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('exits 0 on an unbroken chain, and 2 on a folder without a manifest', async () => {
+    const dir = runs();
+    expect(await runCli(['report', ...Object.keys(MANIFESTS)], dir)).toEqual({ code: 0, out: 'runs.html: 6 runs\n', err: '' });
+    expect(await runCli(['report', 'setup', 'nowhere'], dir)).toEqual({ code: 2, out: '', err: 'nowhere: no such folder or manifest\n' });
+    fs.mkdirSync(path.join(dir, 'empty'));
+    expect(await runCli(['report', 'setup', 'empty'], dir)).toEqual({ code: 2, out: '', err: 'empty/manifest.json: no manifest here: empty is not the output folder of a run that wrote a manifest\n' });
   });
 });
