@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { FAILED_REPORT_LINE } from '../report/run-report.ts';
 
 /**
  * Golden cases: a folder holding a pipeline (`pipeline.yaml`, or a `pipeline` file naming one),
@@ -10,7 +11,11 @@ import { createTwoFilesPatch } from 'diff';
  * code). Optional: `params` (name=value lines) and `command` (default: run). In `params` and
  * `pipeline`, `${ROOT}` is the folder `etl test` started in and `${WORK}` the scratch folder the
  * case runs in. A manifest is compared without its `run` field (timestamps), with those two
- * folders written as `${ROOT}` and `${WORK}`.
+ * folders written as `${ROOT}` and `${WORK}`. HTML reports are not compared: they are a view of the
+ * manifest (which is), drawn by layout and chart libraries, with run times in them; their
+ * determinism is tested on its own (test/report/). A failed run's report, written under the
+ * system's temporary folder, must exist with mode 0600; it is removed, and its name in stderr
+ * becomes `${TMP}/etl-failed-NAME-XXXXXXXXXXXX.html`.
  */
 export interface CaseResult {
   readonly name: string;
@@ -60,9 +65,9 @@ export async function runCase(caseDir: string, run: EtlRunner, options: { root: 
     } finally {
       process.chdir(cwd);
     }
-    stderr = stderr.replaceAll(options.root, '${ROOT}');
+    stderr = failedReports(stderr).replaceAll(options.root, '${ROOT}');
     const out = path.join(work, 'out');
-    const actual = new Map(listFiles(out).map((f) => [f, normalize(f, fs.readFileSync(path.join(out, f), 'utf8'), work, options.root)]));
+    const actual = new Map(listFiles(out).filter((f) => !f.endsWith('.html')).map((f) => [f, normalize(f, fs.readFileSync(path.join(out, f), 'utf8'), work, options.root)]));
     if (options.update) return update(caseDir, name, code, stderr, actual);
 
     const diffs: string[] = [];
@@ -104,6 +109,20 @@ function update(caseDir: string, name: string, code: number, stderr: string, act
     }
   }
   return { name, ok: true, report: `updated (exit ${code})` };
+}
+
+/** Checks and removes each failed run's report that stderr names, and names it without its random part. */
+function failedReports(stderr: string): string {
+  return stderr.replace(new RegExp(`(${escapeRegExp(FAILED_REPORT_LINE)}) (\\S+)`, 'g'), (_, line: string, file: string) => {
+    const mode = fs.existsSync(file) ? (fs.statSync(file).mode & 0o777).toString(8) : 'missing';
+    fs.rmSync(file, { force: true });
+    const name = path.basename(file).replace(/-[0-9a-f]{12}\.html$/, '-XXXXXXXXXXXX.html');
+    return `${line} ${path.dirname(file) === os.tmpdir() ? '${TMP}' : path.dirname(file)}/${name}${mode === '600' ? '' : ` (mode ${mode}, expected 600)`}`;
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function normalize(file: string, text: string, work: string, root: string): string {

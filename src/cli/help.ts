@@ -4,6 +4,7 @@ export const USAGE = `usage: etl run [FILE] [--param name=value]… [--select SE
        etl graph [FILE] [--format dot|mermaid] [--run DIR]
        etl test [DIR] [--update] [--database URL]
        etl guess FILE.csv
+       etl report DIR… [--out FILE]
 run 'etl COMMAND --help' for details
 `;
 
@@ -18,7 +19,9 @@ FILE defaults to ./pipeline.yaml. Exit codes: 0 done; 1 the data or a check fail
 
 Validates FILE (default ./pipeline.yaml), runs its stages in dependency order and writes its
 sinks. Outputs are written to temporary files and renamed into place only when everything
-succeeded: a failed run leaves the previous outputs as they were.
+succeeded: a failed run leaves the previous outputs as they were. A pipeline with report: also
+gets an HTML page of the run; when the data or a check fails, that page is written under the
+system's temporary folder instead (mode 0600) and the last line of the error names it.
 
   --param, -p name=value  override a parameter declared under params: (repeatable)
   --select, -s SELECTOR   run only what the selected sinks need: name, +name (with everything
@@ -56,10 +59,23 @@ example: etl graph pipeline.yaml --format mermaid --run out
 
 Runs golden cases: DIR (default test/golden) holds one folder per case, each with a pipeline,
 its inputs, and expected/ (the exact files the run must write under out/) or expected-error.txt
-and expected-exit. Prints a unified diff for every mismatch; exit 1 if any case fails.
+and expected-exit. Prints a unified diff for every mismatch; exit 1 if any case fails. HTML
+reports are not compared (their manifest is); a failed run's report named in the error must exist.
 --update rewrites the expected files from what the runs did: review the diff before committing.
 
 example: etl test test/golden
+`,
+  report: `usage: etl report DIR… [--out FILE]
+
+Reads the manifests of finished runs (their output folders, or manifest files) and writes one
+self-contained HTML page: a chart per measure over the runs, the runs in chain order with links
+to their own reports, and a warning wherever a run did not read the state the run before it
+wrote (the SHA-256 of its inputs against that run's outputs). Exit 1 when the chain is broken
+(the page is written all the same).
+
+  --out, -o FILE   where the page goes (default ./runs.html)
+
+example: etl report out/setup out/day-* --out out/runs.html
 `,
   guess: `usage: etl guess FILE.csv
 

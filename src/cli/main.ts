@@ -13,6 +13,7 @@ import { findCases, runCase } from './golden.ts';
 import { guessFile, renderGuess } from '../guess/guess.ts';
 import { HELP, USAGE } from './help.ts';
 import { renderPlan } from './plan.ts';
+import { reportCommand } from './report-command.ts';
 
 /** Where a command writes; tests pass their own to read what it printed. */
 export interface Io {
@@ -89,7 +90,7 @@ async function command(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv, 
     io.out(HELP[command as keyof typeof HELP]);
     return 0;
   }
-  if (args.positionals.length > 1) {
+  if (args.positionals.length > 1 && command !== 'report') {
     io.err(`etl ${command}: one file at most, got ${args.positionals.length}\n${USAGE}`);
     return 2;
   }
@@ -120,6 +121,7 @@ async function signalled(stop: AbortSignal): Promise<boolean> {
 
 async function dispatch(command: string, args: Args, io: Io, env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<number> {
   const file = args.positionals[0];
+  if (command === 'report') return reportCommand(args.positionals, args.values.out, io);
   if (command === 'guess') {
     if (!file) throw new EtlError('invalid', 'etl guess needs a CSV file');
     const guess = guessFile(path.resolve(file));
@@ -222,6 +224,7 @@ function parse(args: string[]) {
       database: { type: 'string' },
       format: { type: 'string' },
       run: { type: 'string' },
+      out: { type: 'string', short: 'o' },
       update: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },

@@ -28,6 +28,10 @@ export interface StageReport {
   /** Extra counts by name (rejected rows, routes…). */
   readonly counts?: Readonly<Record<string, number>>;
   readonly files?: readonly FileReport[];
+  /** A sink's `report: { count_by }`: rows by value of each column, or why they are not shown. */
+  readonly countsBy?: Readonly<Record<string, Readonly<Record<string, number>> | string>>;
+  /** A source's rejected rows by the rule they broke (a row breaking two rules counts under both). */
+  readonly rejectedBy?: Readonly<Record<string, number>>;
 }
 
 /**

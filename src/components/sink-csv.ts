@@ -1,6 +1,10 @@
+import type { CompileContext } from '../config/compile-context.ts';
 import type { SinkStage } from '../config/pipeline.ts';
+import { hint } from '../config/suggest.ts';
+import type { YamlNode } from '../config/yaml-node.ts';
 import { ident, type TableColumn } from '../engine/run-context.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
+import { countBy } from './count-by.ts';
 import { assertColumnsExist, assertOrderIdentifies, orderTerms } from './order-key.ts';
 
 /** A stage's table written as a CSV file. */
@@ -17,6 +21,7 @@ export const csvSink: Component<SinkStage> = {
     order_by: { required: true, description: 'columns that sort the rows and identify each one (a tie fails the run)' },
     after: { description: 'sinks written before this one (ordering only)' },
     columns: { description: 'the columns to write, in order (default: all of the stage\'s columns)' },
+    report: { description: '{ count_by: [column…] }: rows counted by each value of these columns (codes only) in the manifest and the report' },
   },
 
   compile(id, node, values, ctx) {
@@ -29,8 +34,9 @@ export const csvSink: Component<SinkStage> = {
     const after = afterNode ? ctx.names(afterNode, `sink "${id}": after`).map((x) => x.name) : [];
     const columnsNode = values.get('columns');
     const columns = columnsNode ? ctx.names(columnsNode, `sink "${id}": columns`).map((x) => x.name) : undefined;
+    const countBy = compileReport(id, values.get('report'), ctx);
     if (!from || !file || !orderNode) return undefined;
-    return { kind: 'sink', id, pos: node.pos, description: values.get('description')?.text, from, file, orderBy, orderByPos: orderNode.pos, after, columns };
+    return { kind: 'sink', id, pos: node.pos, description: values.get('description')?.text, from, file, orderBy, orderByPos: orderNode.pos, after, columns, ...(countBy ? { countBy } : {}) };
   },
 
   async run(stage, rt) {
@@ -38,14 +44,32 @@ export const csvSink: Component<SinkStage> = {
     const what = `sink "${stage.id}"`;
     assertColumnsExist(what, 'order_by', stage.orderBy, stage.from, columns, stage.orderByPos);
     assertColumnsExist(what, 'columns', stage.columns ?? [], stage.from, columns, stage.orderByPos);
+    assertColumnsExist(what, 'report: count_by', stage.countBy ?? [], stage.from, columns, stage.orderByPos);
     const written = stage.columns ? stage.columns.map((name) => columns.find((c) => c.name === name)!) : columns;
     await assertOrderIdentifies(rt, what, stage.from, stage.orderBy, stage.orderByPos);
     const select = written.map((c) => `${outputValue(c)} AS ${ident(c.name)}`).join(', ');
     const out = rt.outputs.open(stage.file);
     const rows = await rt.driver.copyOut(`COPY (SELECT ${select} FROM ${ident(stage.from)} ORDER BY ${orderTerms(stage.from, columns, stage.orderBy)}) TO STDOUT (FORMAT csv, HEADER)`, out);
-    return { rows, files: [{ role: 'output', stage: stage.id, path: stage.file, rows }] };
+    const counted = stage.countBy ? { countsBy: await countBy(rt, stage.from, stage.countBy, columns) } : {};
+    return { rows, files: [{ role: 'output', stage: stage.id, path: stage.file, rows }], ...counted };
   },
 };
+
+/** `report: { count_by: [column…] }`. */
+function compileReport(id: string, node: YamlNode | undefined, ctx: CompileContext): string[] | undefined {
+  if (!node) return undefined;
+  const entries = node.isMap ? node.entries() : [];
+  if (!node.isMap || entries.length === 0) {
+    ctx.problems.add(node.pos, `sink "${id}": report must be a mapping, e.g. { count_by: [reason] }`);
+    return undefined;
+  }
+  let countBy: string[] | undefined;
+  for (const e of entries) {
+    if (e.key === 'count_by') countBy = ctx.names(e.value, `sink "${id}": report: count_by`).map((x) => x.name);
+    else ctx.problems.add(e.keyPos, `sink "${id}": report: unknown key "${e.key}"${hint(e.key, ['count_by'], 'keys')}`);
+  }
+  return countBy;
+}
 
 /**
  * The SPEC's output form of a value: booleans as true/false, and an empty text as an

@@ -50,6 +50,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   let indexes: number[] = [];
   let read = 0;
   let rejected = 0;
+  const rejectedBy = new Map<string, number>();
 
   const problem = (line: number, col: number | undefined, message: string, rowProblems: string[], first: boolean) => {
     rowProblems.push(message);
@@ -139,6 +140,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
         }
         if (rowProblems.length > 0 && rejects) {
           rejected++;
+          for (const rule of new Set(rowProblems)) rejectedBy.set(rule, (rejectedBy.get(rule) ?? 0) + 1);
           const original = fields ?? [];
           const padded = header.map((_, k) => original[k] ?? '');
           // Waits while the file is behind, so that a file of bad rows cannot fill memory.
@@ -161,7 +163,8 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   if (stage.verify) verifyAgainstManifest(stage, sha256);
   const files: FileReport[] = [{ role: 'input', stage: stage.id, path: file, rows: read, sha256 }];
   if (rejects) files.push({ role: 'output', stage: stage.id, path: stage.rejectsFile!, rows: rejected });
-  return { rows: loaded, counts: rejects ? { read, rejected } : { read }, files };
+  const byRule = rejects ? { rejectedBy: Object.fromEntries([...rejectedBy].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {};
+  return { rows: loaded, counts: rejects ? { read, rejected } : { read }, files, ...byRule };
 }
 
 function parseHeader(record: TextRecord, stage: SourceStage): string[] {

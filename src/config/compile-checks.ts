@@ -44,7 +44,8 @@ export function compileChecks(node: YamlNode | undefined, ctx: CompileContext): 
   return checks;
 }
 
-function bind(node: YamlNode, what: string, ctx: CompileContext): BoundSql | undefined {
+/** A query of a check (or a measure), its `:name` parameters bound; unknown ones are problems. */
+export function bind(node: YamlNode, what: string, ctx: CompileContext): BoundSql | undefined {
   const text = ctx.text(node, what);
   if (text === undefined) return undefined;
   const pos = node.pos;

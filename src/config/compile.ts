@@ -9,12 +9,13 @@ import type { ColumnType } from '../types/column-type.ts';
 import { TypeRegistry } from '../types/type-registry.ts';
 import { CompileContext } from './compile-context.ts';
 import { compileChecks } from './compile-checks.ts';
+import { compileMeasures } from './compile-measures.ts';
 import { compileTypes } from './compile-types.ts';
 import type { Edge, Pipeline, Stage } from './pipeline.ts';
 import { parseYaml, type YamlNode } from './yaml-node.ts';
 import { hint } from './suggest.ts';
 
-const TOP_KEYS = ['name', 'description', 'params', 'types', 'sources', 'transforms', 'sinks', 'checks', 'manifest'];
+const TOP_KEYS = ['name', 'description', 'params', 'types', 'sources', 'transforms', 'sinks', 'checks', 'measures', 'manifest', 'report'];
 const SECTIONS: readonly Section[] = ['sources', 'transforms', 'sinks'];
 const SINGULAR: Record<Section, string> = { sources: 'source', transforms: 'transform', sinks: 'sink' };
 const STAGE_ID = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -109,11 +110,16 @@ export function compilePipeline(file: string, options: CompileOptions = {}): Pip
   const checks = compileChecks(top.get('checks'), ctx);
   const manifestNode = top.get('manifest');
   const manifest = manifestNode ? ctx.path(manifestNode, 'manifest') : undefined;
-  checkClaims(stages, manifest, problems);
+  const reportNode = top.get('report');
+  const report = reportNode ? ctx.path(reportNode, 'report') : undefined;
+  if (report && report === manifest) problems.add(reportNode!.pos, `the report and the manifest both write ${displayPath(report)}`);
+  const measures = compileMeasures(top.get('measures'), ctx);
+  checkClaims(stages, manifest, report, problems);
   for (const d of findCycles([...stages.keys()], edges)) problems.add(d.pos, d.message);
   problems.throwIfAny('invalid');
   const name = top.get('name')?.text ?? path.basename(abs, path.extname(abs));
-  return { name, file: abs, dir: path.dirname(abs), params, types: ctx.types, stages, edges, checks, manifest };
+  const description = top.get('description')?.text;
+  return { name, ...(description ? { description } : {}), file: abs, dir: path.dirname(abs), params, types: ctx.types, stages, edges, checks, manifest, report, measures };
 }
 
 /**
@@ -218,14 +224,16 @@ function resolveEdges(
 }
 
 /** Two stages may not write one file, and no output may overwrite an input. */
-function checkClaims(stages: ReadonlyMap<string, Stage>, manifest: string | undefined, problems: Problems): void {
+function checkClaims(stages: ReadonlyMap<string, Stage>, manifest: string | undefined, report: string | undefined, problems: Problems): void {
   const writers = new Map<string, string>();
   if (manifest) writers.set(manifest, 'the manifest');
+  if (report) writers.set(report, 'the report');
   const readers = new Map<string, string>();
   for (const s of stages.values()) if (s.kind === 'source') readers.set(s.file, s.id);
   for (const s of stages.values()) {
     const outputs = s.kind === 'sink' ? [s.file] : s.kind === 'source' && s.rejectsFile ? [s.rejectsFile] : [];
     if (s.kind === 'source' && s.file === manifest) problems.add(s.pos, `the manifest would overwrite ${displayPath(s.file)}, the file of source "${s.id}"`);
+    if (s.kind === 'source' && s.file === report) problems.add(s.pos, `the report would overwrite ${displayPath(s.file)}, the file of source "${s.id}"`);
     for (const file of outputs) {
       const label = s.kind === 'sink' ? `sink "${s.id}"` : `the rejects of source "${s.id}"`;
       const other = writers.get(file);

@@ -99,6 +99,8 @@ export interface SinkStage extends StageBase {
   readonly after: readonly string[];
   /** The columns written, in order; all of the stage's columns when absent. */
   readonly columns?: readonly string[];
+  /** `report: { count_by: [...] }`: columns whose values (codes only) are counted for the manifest and the run's report. */
+  readonly countBy?: readonly string[];
 }
 
 /** One route of a split: rows matching `condition` (SQL), or every row left when it is the else route. */
@@ -129,6 +131,17 @@ export interface Check {
 export type TransformStage = SqlTransformStage | TsTransformStage | SplitStage;
 export type Stage = SourceStage | TransformStage | SinkStage;
 
+/**
+ * A number the run records in its manifest (e.g. records sent, persons listed), evaluated with the
+ * checks; `etl report` charts each over a chain of runs.
+ */
+export interface Measure {
+  readonly name: string;
+  readonly pos: Position;
+  readonly description?: string;
+  readonly sql: BoundSql;
+}
+
 /** An edge of the stage graph, with where it is written so errors can point at it. */
 export interface Edge {
   readonly from: string;
@@ -142,6 +155,8 @@ export interface Edge {
 /** A validated pipeline: every id resolved, every path absolute, every parameter known. */
 export interface Pipeline {
   readonly name: string;
+  /** The file's `description:`, shown by its report. */
+  readonly description?: string;
   readonly file: string;
   readonly dir: string;
   /** Parameter values after `--param` overrides. */
@@ -153,4 +168,7 @@ export interface Pipeline {
   readonly checks: readonly Check[];
   /** Where the run's manifest goes, if anywhere. */
   readonly manifest?: string;
+  /** Where the run's HTML report goes, if anywhere. */
+  readonly report?: string;
+  readonly measures: readonly Measure[];
 }

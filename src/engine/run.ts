@@ -12,7 +12,10 @@ import { runChecks, type CheckResult } from './checks.ts';
 import { checkRules } from './rules.ts';
 import { InvalidRows } from './invalid-rows.ts';
 import { Logger, seconds } from './logger.ts';
-import { renderManifest } from './manifest.ts';
+import { manifestDoc, renderManifest, type ManifestInput, type StageRecord } from './manifest.ts';
+import { runMeasures, type MeasureResult } from './measures.ts';
+import { StageClock } from './stage-clock.ts';
+import { renderRunReport, withFailedRunReport } from '../report/run-report.ts';
 import { OutputFiles } from './output-files.ts';
 import { runScheduled } from './schedule.ts';
 import type { RunContext, TableColumn } from './run-context.ts';
@@ -37,9 +40,10 @@ export interface RunOptions {
 
 /** What a finished run did, stage by stage, in execution order. */
 export interface RunResult {
-  readonly stages: { id: string; kind: Stage['kind']; rows: number; counts?: Readonly<Record<string, number>> }[];
+  readonly stages: (StageRecord & { kind: Stage['kind'] })[];
   readonly files: FileReport[];
   readonly checks: CheckResult[];
+  readonly measures: MeasureResult[];
   readonly outputs: string[];
 }
 
@@ -82,7 +86,13 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   log.info(`etl: running "${pipeline.name}" on ${driver.description}${selection.all ? '' : ` (selected: ${order.length} of ${pipeline.stages.size} stages)`}`);
   const invalid = new InvalidRows();
   const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
-  const result: RunResult = { stages: [], files: [], checks: [], outputs: [] };
+  const result: RunResult = { stages: [], files: [], checks: [], measures: [], outputs: [] };
+  const clock = new StageClock(started);
+  // What the manifest and the report record, so far: a failed run's report shows what was done.
+  const facts = (): ManifestInput => ({
+    pipeline, files: result.files, checks: result.checks, measures: result.measures, startedAt: new Date(started), finishedAt: new Date(),
+    database: driver.description, outputSha256: (file) => outputs.sha256(file), stages: result.stages, timings: clock.timings(order.map((s) => s.id)),
+  });
   // A full disk is named with the work that filled it, and where the space ran out.
   const diskFull = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
@@ -98,8 +108,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
       checkStop();
       const t0 = Date.now();
       log.verbose(`etl: ${describe(stage)}: started`);
-      const report = await diskFull(describe(stage), () => componentFor(stage).run(stage as never, rt));
-      result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts });
+      const report = await clock.time(stage.id, () => diskFull(describe(stage), () => componentFor(stage).run(stage as never, rt)));
+      result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts, countsBy: report.countsBy, rejectedBy: report.rejectedBy });
       result.files.push(...(report.files ?? []));
       log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
     };
@@ -109,16 +119,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
     await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, CONCURRENCY, runStage);
     result.checks.push(...(await diskFull('checks', () => runChecks(checksFor(pipeline, selection), rt))));
+    if (selection.all) result.measures.push(...(await diskFull('measures', () => runMeasures(pipeline.measures, rt))));
     await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, CONCURRENCY, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
     result.stages.sort((a, b) => order.findIndex((s) => s.id === a.id) - order.findIndex((s) => s.id === b.id));
     result.files.sort((a, b) => order.findIndex((s) => s.id === a.stage) - order.findIndex((s) => s.id === b.stage));
-    if (pipeline.manifest && selection.all) {
-      const manifest = renderManifest(pipeline.manifest, {
-        pipeline, files: result.files, checks: result.checks, startedAt: new Date(started), database: driver.description,
-        outputSha256: (file) => outputs.sha256(file), stages: result.stages,
-      });
-      outputs.write(pipeline.manifest, manifest);
+    if (selection.all && (pipeline.manifest || pipeline.report)) {
+      const done = facts();
+      if (pipeline.report) outputs.write(pipeline.report, await renderRunReport(pipeline, manifestDoc(pipeline.report, done)));
+      if (pipeline.manifest) outputs.write(pipeline.manifest, renderManifest(manifestDoc(pipeline.manifest, done)));
     } else if (pipeline.manifest) {
       log.info(`etl: no manifest for a selection: ${displayPath(pipeline.manifest)} still describes the last full run`);
     }
@@ -130,7 +139,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     return result;
   } catch (e) {
     failed = true;
-    throw interrupted() ?? e;
+    const stopped = interrupted();
+    if (stopped) throw stopped;
+    throw selection.all && pipeline.report ? await withFailedRunReport(e, pipeline, facts()) : e;
   } finally {
     outputs.discard();
     stop?.removeEventListener('abort', onStop);
@@ -172,6 +183,7 @@ function declaredOutputs(pipeline: Pipeline, selection: Selection): string[] {
     if (s.kind === 'sink') files.push(s.file);
     if (s.kind === 'source' && s.rejectsFile) files.push(s.rejectsFile);
   }
+  if (pipeline.report && selection.all) files.push(pipeline.report);
   if (pipeline.manifest && selection.all) files.push(pipeline.manifest);
   return files;
 }

@@ -73,7 +73,7 @@ sinks:
 `,
       }),
     ).toEqual([
-      'DIR/pipeline.yaml:2:1: unknown key "colour"; known keys: name, description, params, types, sources, transforms, sinks, checks, manifest',
+      'DIR/pipeline.yaml:2:1: unknown key "colour"; known keys: name, description, params, types, sources, transforms, sinks, checks, measures, manifest, report',
       'DIR/pipeline.yaml:7:11: source "p": file: file not found: DIR/missing.csv',
       'DIR/pipeline.yaml:8:20: source "p": column "id": unknown type "integr"; did you mean "integer"? known types: bigint, boolean, date, integer, numeric, text, timestamp',
       'DIR/pipeline.yaml:9:3: source "Bad-Id": a stage id is lower-case letters, digits and _, starting with a letter or _ (it names a table)',

@@ -12,7 +12,7 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SAMPLE = path.join(ROOT, 'data', 'sample');
 export const FLAGSHIP = path.join(ROOT, 'pipeline.yaml');
 export const BIN = path.join(ROOT, 'bin', 'etl.js');
-export const FLAGSHIP_OUTPUTS = ['01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'manifest.json'];
+export const FLAGSHIP_OUTPUTS = ['01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'manifest.json', 'report.html'];
 
 export const HISTORY_COLUMNS = ['seq', 'person_id', 'juminhyo_code', 'event_code', 'event_date', 'processed_at', 'name', 'name_kana', 'birth_date', 'sex', 'address'] as const;
 /** The columns of history.csv whose values are personal (SPEC §2: name, kana, address, birth date). */

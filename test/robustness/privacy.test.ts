@@ -9,10 +9,12 @@
  * their `reason` column is a message.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { FAILED_REPORT_LINE } from '../../src/report/run-report.ts';
 import { fixture } from '../support/fixture.ts';
 import { runCli } from '../support/run-cli.ts';
 import {
@@ -148,6 +150,12 @@ function messagesOf(dir: string, err: string): { where: string; text: string }[]
   }
   const manifest = path.join(dir, 'out', 'manifest.json');
   if (fs.existsSync(manifest)) texts.push({ where: 'manifest.json', text: maskManifestNoise(fs.readFileSync(manifest, 'utf8')).replaceAll(dir, '<dir>') });
+  // The run's page, and a failed run's page under the temporary folder (named on the error's last line).
+  const pages = [path.join(dir, 'out', 'report.html'), ...[...err.matchAll(new RegExp(`^${FAILED_REPORT_LINE.replace(/[()]/g, '\\$&')} (\\S+)$`, 'gmu'))].map((m) => m[1]!)];
+  for (const page of pages.filter((p) => fs.existsSync(p))) {
+    texts.push({ where: path.basename(page), text: maskManifestNoise(fs.readFileSync(page, 'utf8')).replaceAll(dir, '<dir>') });
+    if (page.startsWith(os.tmpdir())) fs.rmSync(page);
+  }
   return texts;
 }
 
@@ -205,7 +213,7 @@ describe('no message names a person', () => {
     const r = await runIn(dir);
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(/history\.csv:\d+:1: duplicate primary key \(seq\): the same as line \d+\n/);
-    expect(r.err).toMatch(/source "history": 1 row repeating a primary key; nothing was written\n$/);
+    expect(r.err).toMatch(/source "history": 1 row repeating a primary key; nothing was written\netl: a report of the failed run \(no output was changed\): \S+\n$/);
     expect(r.err).not.toContain('on_invalid: fail');
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
     expectNoLeak(messagesOf(dir, r.err), planted);
