@@ -34,7 +34,7 @@ function io(s: Stage): string {
     case 'source':
       return `reads ${displayPath(s.file)} (${s.encoding})${s.rejectsFile ? `; rejects to ${displayPath(s.rejectsFile)}` : ''}`;
     case 'sql':
-      return `reads ${s.inputs.join(', ')}${s.sql.origin.file !== s.pos.file ? ` with ${displayPath(s.sql.origin.file)}` : ''}`;
+      return `reads ${s.inputs.join(', ') || 'no stage (parameters only)'}${s.sql.origin.file !== s.pos.file ? ` with ${displayPath(s.sql.origin.file)}` : ''}`;
     case 'ts':
       return `reads ${s.inputs.join(', ')} with ${displayPath(s.module)}`;
     case 'split':

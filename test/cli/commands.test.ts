@@ -20,14 +20,15 @@ parameters:
   as_of       = 2002-08-05 00:00:00
   data_dir    = data/sample
   out_dir     = /tmp/plan-out
+  until       = 2003-04-10 00:00:00
 stages, in the order they run:
     1  source     event_codes       reads reference/event_codes.csv (utf-8)
     2  source     history           reads data/sample/history.csv (cp932)
     3  source     non_notification  reads data/sample/non_notification.csv (utf-8)
-    4  sql xform  changes           reads history with transforms/changes.sql
-    5  sql xform  list_requests     reads non_notification with transforms/list_requests.sql`);
-    expect(r.out).toContain('    6  split      routing           reads changes, non_notification; makes held_changes, outbound_changes\n');
-    expect(r.out).toContain('   18  sink       outbound_csv      reads outbound; writes /tmp/plan-out/03_outbound.csv (after entries_csv)\n');
+    4  sql xform  changes           reads history with transforms/changes.sql`);
+    expect(r.out).toContain('    5  sql xform  next_window       reads no stage (parameters only)\n');
+    expect(r.out).toContain('    9  split      routing           reads changes, non_notification; makes held_changes, outbound_changes\n');
+    expect(r.out).toContain('   24  sink       outbound_csv      reads outbound; writes /tmp/plan-out/03_outbound.csv (after entries_csv)\n');
     expect(r.out).toContain('manifest: /tmp/plan-out/manifest.json\n');
     expect(fs.existsSync('/tmp/plan-out')).toBe(false);
   });
@@ -37,7 +38,7 @@ stages, in the order they run:
     const stages = r.out.split('\n').flatMap((l) => /^\s+\d+ {2}.{9} {2}(\S+)/.exec(l)?.[1] ?? []);
     expect(stages).toEqual(['event_codes', 'history', 'non_notification', 'changes', 'list_requests', 'routing', 'outbound', 'snapshot', 'exceptions', 'exceptions_csv', 'outbound_csv']);
     expect(new Set(stages)).toEqual(new Set(['history', 'non_notification', 'event_codes', 'changes', 'list_requests', 'routing', 'outbound', 'snapshot', 'exceptions', 'exceptions_csv', 'outbound_csv']));
-    expect(r.out).toContain('(selected 11 of 18)');
+    expect(r.out).toContain('(selected 11 of 25)');
     expect(r.out).toContain('manifest: out/manifest.json (not written for a selection)');
   });
 
@@ -117,7 +118,7 @@ describe('etl guess', () => {
     expect(r).toEqual({
       code: 0,
       err: '',
-      out: `# guessed by etl from data/sample/history.csv: cp932, CRLF, ","-separated, a header row, 58 rows sampled
+      out: `# guessed by etl from data/sample/history.csv: cp932, CRLF, ","-separated, a header row, 57 rows sampled
 types:
   juminhyo_code: { ts: types/juminhyo-code.ts }    # shipped with etl; copy it beside your pipeline
   wareki_date: { ts: types/wareki-date.ts }    # shipped with etl; copy it beside your pipeline
@@ -166,8 +167,8 @@ describe('etl graph --run', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('  routing{"routing<br/>split"}\n');
     expect(r.out).toContain('  routing -->|"held_changes: 7 rows"| held\n');
-    expect(r.out).toContain('  routing -->|"outbound_changes: 12 rows"| outbound\n');
-    expect(r.out).toContain('  history -->|"58 rows"| snapshot\n');
+    expect(r.out).toContain('  routing -->|"outbound_changes: 11 rows"| outbound\n');
+    expect(r.out).toContain('  history -->|"57 rows"| snapshot\n');
     expect(r.out).toContain('  deletions_csv -.->|after| entries_csv\n');
     const dot = await runCli(['graph', '--run', dir], ROOT);
     expect(dot.out).toContain('  "routing" -> "held" [label="held_changes: 7 rows"];\n');

@@ -15,7 +15,16 @@ import { generate } from '../../scripts/gen/generate.ts';
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/etl.js');
-const OUTPUTS = ['01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'manifest.json'];
+const OUTPUTS = [
+  '01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'manifest.json', 'report.html',
+  'state/held.csv', 'state/listed.csv', 'state/registry.csv', 'state/window.csv',
+];
+/** The files under `dir`, as paths relative to it, sorted. */
+const files = (dir: string): string[] =>
+  (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-crash-'));
 const data = path.join(scratch, 'data');
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -36,7 +45,7 @@ function etl(args: string[], killWhen?: (stderr: string) => boolean): Promise<{ 
   });
 }
 
-const snapshot = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+const snapshot = (dir: string) => Object.fromEntries(files(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 const withoutRun = (manifest: string) => ({ ...JSON.parse(manifest), run: undefined });
 
 describe('a run killed with SIGKILL', () => {
@@ -55,13 +64,13 @@ describe('a run killed with SIGKILL', () => {
     const killed = await etl(args, when);
     expect(killed.signal).toBe('SIGKILL');
     expect(snapshot(out)).toEqual(Object.fromEntries(Object.entries({ ...before, ...leftovers(out) })));
-    for (const name of Object.keys(leftovers(out))) expect(name.startsWith('.')).toBe(true);
+    for (const name of Object.keys(leftovers(out))) expect(path.basename(name).startsWith('.')).toBe(true);
 
     const again = await etl(args);
     expect(again.code).toBe(0);
-    expect(fs.readdirSync(out).sort()).toEqual([...OUTPUTS].sort());
+    expect(files(out)).toEqual([...OUTPUTS].sort());
     const after = snapshot(out);
-    for (const f of OUTPUTS.filter((f) => f !== 'manifest.json')) expect(after[f], f).toBe(before[f]);
+    for (const f of OUTPUTS.filter((f) => f.endsWith('.csv'))) expect(after[f], f).toBe(before[f]);
     expect(withoutRun(after['manifest.json']!)).toEqual(withoutRun(before['manifest.json']!));
     // The killed run's cluster is gone: no data folder, no server process.
     expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`etl-pg-${killed.pid}-`))).toEqual([]);
@@ -71,7 +80,7 @@ describe('a run killed with SIGKILL', () => {
 
 /** Files in `out` that a clean run does not leave: what the killed run left behind. */
 function leftovers(out: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(out).filter((f) => !OUTPUTS.includes(f)).map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
+  return Object.fromEntries(files(out).filter((f) => !OUTPUTS.includes(f)).map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
 }
 
 const serverUrl = process.env['ETL_TEST_DATABASE_URL'];

@@ -12,7 +12,15 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SAMPLE = path.join(ROOT, 'data', 'sample');
 export const FLAGSHIP = path.join(ROOT, 'pipeline.yaml');
 export const BIN = path.join(ROOT, 'bin', 'etl.js');
-export const FLAGSHIP_OUTPUTS = ['01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'manifest.json', 'report.html'];
+/** Every file the flagship's setup writes, relative to its out_dir: five feeds, the state of SPEC §7.1, the manifest and the report. */
+export const FLAGSHIP_OUTPUTS = [
+  '01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'manifest.json', 'report.html',
+  'state/held.csv', 'state/listed.csv', 'state/registry.csv', 'state/window.csv',
+];
+/** {@link FLAGSHIP_OUTPUTS} as {@link snapshotDir} lists them: with the folder they are in. */
+export const FLAGSHIP_TREE = [...FLAGSHIP_OUTPUTS, 'state/'];
+/** What an out_dir holds directly after the setup. */
+export const FLAGSHIP_TOP = [...new Set(FLAGSHIP_OUTPUTS.map((f) => f.split('/')[0]!))];
 
 export const HISTORY_COLUMNS = ['seq', 'person_id', 'juminhyo_code', 'event_code', 'event_date', 'processed_at', 'name', 'name_kana', 'birth_date', 'sex', 'address'] as const;
 /** The columns of history.csv whose values are personal (SPEC §2: name, kana, address, birth date). */

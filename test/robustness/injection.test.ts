@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixture.ts';
 import { runCli } from '../support/run-cli.ts';
-import { diffSnapshots, FLAGSHIP, FLAGSHIP_OUTPUTS, ROOT, SAMPLE, sha256, snapshotDir, STACK_FRAME } from './helpers.ts';
+import { diffSnapshots, FLAGSHIP, FLAGSHIP_OUTPUTS, FLAGSHIP_TREE, ROOT, SAMPLE, sha256, snapshotDir, STACK_FRAME } from './helpers.ts';
 
 const INJECTIONS = [
   "x' or '1'='1",
@@ -135,7 +135,7 @@ describe('path parameters of the flagship are taken literally', () => {
       expect(r, name).toEqual({ code: 0, out: '', err: '' });
       const after = snapshotDir(work);
       const added = [...after.keys()].filter((k) => !before.has(k)).sort();
-      const expectedAdded = [`out-${name}/`, ...FLAGSHIP_OUTPUTS.map((f) => `out-${name}/${f}`)].sort();
+      const expectedAdded = [`out-${name}/`, ...FLAGSHIP_TREE.map((f) => `out-${name}/${f}`)].sort();
       expect(added, name).toEqual(expectedAdded);
       for (const [k, v] of before) expect(after.get(k)?.equals(v), `${k} unchanged`).toBe(true);
       for (const f of FLAGSHIP_OUTPUTS.filter((f) => f.endsWith('.csv'))) {
@@ -154,7 +154,7 @@ describe('path parameters of the flagship are taken literally', () => {
     const r = await flagship(work, { data_dir: SAMPLE, out_dir: path.join(work, 'a', '..', 'b') });
     expect(r).toEqual({ code: 0, out: '', err: '' });
     const after = snapshotDir(work);
-    expect([...after.keys()].filter((k) => !before.has(k)).sort()).toEqual(['b/', ...FLAGSHIP_OUTPUTS.map((f) => `b/${f}`)].sort());
+    expect([...after.keys()].filter((k) => !before.has(k)).sort()).toEqual(['b/', ...FLAGSHIP_TREE.map((f) => `b/${f}`)].sort());
     expect(after.get('a/keep.txt')!.toString()).toBe('keep\n');
   });
 });
