@@ -38,6 +38,8 @@ export interface SourceStage extends StageBase {
   readonly lineColumn?: string;
   /** `manifest`: the file must match the SHA-256 recorded for it in the manifest.json beside it. */
   readonly verify?: 'manifest';
+  /** The most bytes a record may take in the file (its line ending not counted); a longer one fails the run at its line. */
+  readonly maxRecordBytes: number;
 }
 
 /** SQL text with `:name` parameters already turned into `$n` placeholders. */
