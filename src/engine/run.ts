@@ -81,8 +81,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     result.checks.push(...(await runChecks(checksFor(pipeline, selection), rt)));
     await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, CONCURRENCY, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
-    result.stages.sort((a, b) => order.findIndex((s) => s.id === a.id) - order.findIndex((s) => s.id === b.id));
-    result.files.sort((a, b) => order.findIndex((s) => s.id === a.stage) - order.findIndex((s) => s.id === b.stage));
+    const planned = new Map(order.map((s, i) => [s.id, i]));
+    result.stages.sort((a, b) => planned.get(a.id)! - planned.get(b.id)!);
+    result.files.sort((a, b) => planned.get(a.stage)! - planned.get(b.stage)!);
     if (pipeline.manifest && selection.all) {
       const manifest = renderManifest(pipeline.manifest, {
         pipeline, files: result.files, checks: result.checks, startedAt: new Date(started), database: driver.description,
