@@ -95,6 +95,10 @@ export function parseYaml(text: string, file: string): YamlNode {
  * in file order are listed, then a count.
  */
 function yamlProblems(errors: readonly YAMLError[], file: string, lines: LineCounter): Diagnostic[] {
+  // The parser recurses into nested collections and reports running out of stack as a problem;
+  // what it reports after that (how much depends on the stack's size) says nothing more.
+  const overflow = errors.find((e) => e.message.includes('Maximum call stack size exceeded'));
+  if (overflow) return [{ pos: { file, ...lines.linePos(overflow.pos[0]) }, message: 'invalid YAML: collections nested too deeply to read' }];
   const unique = new Map<string, { line: number; col: number; message: string }>();
   for (const e of errors) {
     const { line, col } = lines.linePos(e.pos[0]);
