@@ -17,6 +17,7 @@ sources:
 sinks:
   s: { from: src, file: "\${out_dir}/s.csv", order_by: [id] }
 `;
+const CHILD = path.resolve(import.meta.dirname, '../support/etl-child.mjs');
 const TOO_LONG = (line: number, limit: number) => `in.csv:${line}:1: source "src": a record longer than ${limit} bytes (the source's limit; max_record_bytes raises it); the rest of the file is not read`;
 
 for (const backend of databaseBackends()) {
@@ -96,7 +97,7 @@ describe('a hostile file (50 MB in one record)', () => {
       const file = path.join(dir, 'history.csv');
       hostileFile(file, kind, encoding, 50);
       const started = Date.now();
-      const child = spawnSync(process.execPath, [path.resolve('test/support/etl-child.mjs'), 'run', '--quiet'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      const child = spawnSync(process.execPath, [CHILD, 'run', '--quiet'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
       const seconds = (Date.now() - started) / 1000;
       fs.rmSync(file);
       const [message, rss] = child.stderr.trimEnd().split('\n');
