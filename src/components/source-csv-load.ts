@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { SourceStage } from '../config/pipeline.ts';
 import { decodeRegions, scanRecords, type TextRecord } from '../csv/text-records.ts';
 import { isMalformed, positionIn, splitFields, type Malformed } from '../csv/split-fields.ts';
-import { LIST_LIMIT } from '../engine/invalid-rows.ts';
+import { LIST_LIMIT, type InvalidRows } from '../engine/invalid-rows.ts';
 import { ident, type RunContext } from '../engine/run-context.ts';
 import { EtlError } from '../errors.ts';
 import { isInvalid } from '../types/column-type.ts';
@@ -24,6 +24,11 @@ export const HIDDEN_LINE = 'etl_line';
  */
 const BATCH_ROWS = 500;
 const READ_BYTES = 1 << 16;
+/**
+ * A chunk also ends at this many characters, so that 500 long records (up to the record limit
+ * each) never make one huge string; rows of the usual few hundred characters never reach it.
+ */
+const BATCH_CHARS = 1 << 17;
 
 /**
  * Streams a CSV file into a typed table: decoded strictly in large regions, split into records,
@@ -59,6 +64,7 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
 
   async function* rows(): AsyncGenerator<string> {
     let batch: string[] = [];
+    let batchChars = 0;
     const size = fs.statSync(file).size;
     const started = Date.now();
     let lastDrawn = 0;
@@ -70,8 +76,11 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
       rt.log.progress(`etl: source ${stage.id}: ${mib(bytes)} of ${mib(size)} MiB, ${read} rows, ${rate} rows/s`);
     };
     const bytes = counted(fs.createReadStream(file, { highWaterMark: READ_BYTES }), onChunk);
-    for await (const records of scanRecords(decodeRegions(bytes, stage.encoding, (hex) => (sha256 = hex)), stage.delimiter)) {
+    const regions = decodeRegions(bytes, stage.encoding, (hex) => (sha256 = hex));
+    for await (const records of scanRecords(regions, { delimiter: stage.delimiter, maxRecordBytes: stage.maxRecordBytes, encoding: stage.encoding })) {
       for (const raw of records) {
+        // The rest of the file cannot be split reliably after such a record, so the run stops here, even with on_invalid: reject.
+        if (raw.tooLong) throw tooLong(stage, raw, rejects ? undefined : rt.invalid);
         if (!header) {
           header = parseHeader(raw, stage);
           indexes = cols.map((c) => header!.indexOf(c.name));
@@ -130,10 +139,13 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
             }
             if (rowProblems.length === 0) {
               keyWatch?.next(keyValues);
-              batch.push(lineColumn ? `${out}\t${raw.line}` : out);
-              if (batch.length >= BATCH_ROWS) {
+              const row = lineColumn ? `${out}\t${raw.line}` : out;
+              batch.push(row);
+              batchChars += row.length;
+              if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) {
                 yield `${batch.join('\n')}\n`;
                 batch = [];
+                batchChars = 0;
               }
             }
           }
@@ -165,6 +177,19 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   if (rejects) files.push({ role: 'output', stage: stage.id, path: stage.rejectsFile!, rows: rejected });
   const byRule = rejects ? { rejectedBy: Object.fromEntries([...rejectedBy].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {};
   return { rows: loaded, counts: rejects ? { read, rejected } : { read }, files, ...byRule };
+}
+
+/**
+ * A record past the limit ends the run at its line: with on_invalid: fail, after the rows
+ * found invalid so far (`invalid`), which are real problems too.
+ */
+function tooLong(stage: SourceStage, raw: TextRecord, invalid: InvalidRows | undefined): EtlError {
+  const rest = `(the source's limit; max_record_bytes raises it); the rest of the file is not read`;
+  const message = raw.tooLong === 'quoted'
+    ? `source "${stage.id}": a record runs past ${stage.maxRecordBytes} bytes inside a quoted field: is its closing quote missing? ${rest}`
+    : `source "${stage.id}": a record longer than ${stage.maxRecordBytes} bytes ${rest}`;
+  const diagnostic = { pos: { file: stage.file, line: raw.line, col: 1 }, message };
+  return new EtlError('failed', invalid?.any ? [...invalid.diagnostics(), diagnostic] : [diagnostic]);
 }
 
 function parseHeader(record: TextRecord, stage: SourceStage): string[] {

@@ -12,6 +12,13 @@ const ENCODINGS: readonly Encoding[] = ['utf-8', 'cp932'];
 const ON_INVALID: readonly OnInvalid[] = ['fail', 'reject'];
 const COLUMN_KEYS = new Set(['type', 'required']);
 const RULE_KEYS = ['check', 'description'];
+/**
+ * The longest record read by default: a thousand times a registry row, yet small enough that a
+ * line without end or a quote never closed is found after one MiB instead of filling memory.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+/** What the limit may be raised to: a record is held as one string, and V8's longest is 512 MiB of UTF-16 units. */
+const MAX_RECORD_BYTES_CEILING = 1 << 28;
 
 /** A CSV file loaded into a typed table named after the stage. */
 export const csvSource: Component<SourceStage> = {
@@ -32,6 +39,7 @@ export const csvSource: Component<SourceStage> = {
     line_column: { description: 'adds an integer column of this name holding each row\'s line in the file' },
     verify: { description: 'manifest: refuse the file unless its SHA-256 matches the manifest.json beside it; { manifest: FILE }: that manifest' },
     rules: { description: 'name: SQL condition every row must meet (or { check, description }); a row where it is false is invalid at its line' },
+    max_record_bytes: { description: `the most bytes a record may take in the file, its line ending not counted (default ${DEFAULT_MAX_RECORD_BYTES}); a longer one fails the run at its line` },
   },
 
   compile(id, node, values, ctx) {
@@ -66,10 +74,15 @@ export const csvSource: Component<SourceStage> = {
     if (lineColumn && columns.some((c) => c.name === lineColumn)) ctx.problems.add(lineNode!.pos, `source "${id}": line_column "${lineColumn}" is also a declared column`);
     const verify = compileVerify(id, values.get('verify'), file, ctx);
     const rules = compileRules(id, values.get('rules'), ctx);
+    const maxNode = values.get('max_record_bytes');
+    const maxRecordBytes = maxNode ? Number(maxNode.text) : DEFAULT_MAX_RECORD_BYTES;
+    if (maxNode && !(/^\d+$/.test(maxNode.text ?? '') && maxRecordBytes >= 1 && maxRecordBytes <= MAX_RECORD_BYTES_CEILING)) {
+      ctx.problems.add(maxNode.pos, `source "${id}": max_record_bytes must be a whole number of bytes from 1 to ${MAX_RECORD_BYTES_CEILING}`);
+    }
     if (!file || !encoding || !delimiter || !onInvalid || !columnsNode) return undefined;
     return {
       kind: 'source', id, pos: node.pos, description: values.get('description')?.text,
-      file, filePos: values.get('file')!.pos, encoding, delimiter, columns, onInvalid, rejectsFile, primaryKey, lineColumn, verify, rules,
+      file, filePos: values.get('file')!.pos, encoding, delimiter, columns, onInvalid, rejectsFile, primaryKey, lineColumn, verify, rules, maxRecordBytes,
     };
   },
 

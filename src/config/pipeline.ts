@@ -40,6 +40,8 @@ export interface SourceStage extends StageBase {
   readonly verify?: { readonly manifest: string };
   /** Conditions every row must meet, checked in SQL once every source is loaded. */
   readonly rules: readonly RowRule[];
+  /** The most bytes a record may take in the file (its line ending not counted); a longer one fails the run at its line. */
+  readonly maxRecordBytes: number;
 }
 
 /**

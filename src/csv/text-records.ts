@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { recordBytes, utf8Cut } from './record-bytes.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -21,6 +22,11 @@ export interface TextRecord {
    * and none needs escaping. (False tells nothing: the record was not looked at alone.)
    */
   readonly plain: boolean;
+  /**
+   * The record runs past the byte limit (`quoted`: inside a quoted field, which may never close).
+   * Its text is not kept, and it is the last record read: what follows cannot be told apart reliably.
+   */
+  readonly tooLong?: 'record' | 'quoted';
 }
 
 /** What keeps a region's records from being plain; a CR before an LF ends a line and is not part of a record. */
@@ -34,7 +40,8 @@ interface Region {
 
 /**
  * Decodes a byte stream in large regions cut at LF bytes (an LF is never part of a multi-byte
- * character in UTF-8 or CP932), one decoder call per region rather than per record. Invalid
+ * character in UTF-8 or CP932), one decoder call per region rather than per record; a stretch
+ * without LF is cut where a read ends, so no region is larger than two reads. Invalid
  * bytes become U+FFFD, which CP932 never produces and which valid UTF-8 holds only when the file
  * does: a UTF-8 region is `strict` only when it is not valid UTF-8. Once every byte has been read,
  * `onSha256` gets their SHA-256 (taken where the bytes are decoded, so CP932's is off the main thread).
@@ -45,19 +52,24 @@ export async function* decodeRegions(chunks: AsyncIterable<Buffer>, encoding: 'u
     return;
   }
   const hash = createHash('sha256');
-  for await (const bytes of regionsOf(chunks)) {
+  for await (const bytes of regionsOf(chunks, utf8Cut)) {
     hash.update(bytes);
     yield { text: bytes.toString('utf8'), strict: !isUtf8(bytes) };
   }
   onSha256?.(hash.digest('hex'));
 }
 
-/** The byte stream cut after its last LF of each chunk, so that no region ends inside a character. */
-async function* regionsOf(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * The byte stream cut after the last LF of each chunk, so that regions mostly end with a record.
+ * A chunk without LF is cut at `cutAt` (where no character is split), not carried whole into the
+ * next: a line of any length then costs one pass, and the reader sees it grow past its limit.
+ */
+async function* regionsOf(chunks: AsyncIterable<Buffer>, cutAt: (bytes: Buffer) => number): AsyncGenerator<Buffer> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of chunks) {
     const buf = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-    const cut = buf.lastIndexOf(LF) + 1;
+    let cut = buf.lastIndexOf(LF) + 1;
+    if (cut === 0) cut = cutAt(buf);
     carry = buf.subarray(cut);
     if (cut > 0) yield buf.subarray(0, cut);
   }
@@ -96,7 +108,8 @@ async function* decodeCp932Regions(chunks: AsyncIterable<Buffer>, onSha256?: (he
     worker.postMessage(bytes);
   };
   try {
-    for await (const bytes of regionsOf(chunks)) {
+    // The worker's decoder keeps the first byte of a character split between two regions.
+    for await (const bytes of regionsOf(chunks, (buf) => buf.length)) {
       send(bytes);
       if (pending.length >= IN_FLIGHT) yield { text: await pending.shift()!, strict: true };
     }
@@ -117,6 +130,19 @@ const enum State {
   QuoteInQuote,
 }
 
+/** How records are read: the field separator, and the longest record accepted. */
+export interface ScanOptions {
+  /** The field separator; `,` by default. */
+  readonly delimiter?: string;
+  /**
+   * The most bytes a record may take in the file, its line ending not counted; a longer record
+   * is the last one read, flagged {@link TextRecord.tooLong}. No limit by default.
+   */
+  readonly maxRecordBytes?: number;
+  /** The file's encoding, which says how many bytes a character took. */
+  readonly encoding?: 'utf-8' | 'cp932';
+}
+
 /**
  * Splits decoded text into CSV records at LF (with or without CR) outside quoted fields,
  * keeping the physical line each record starts on. A quote opens a quoted field only at the
@@ -124,64 +150,120 @@ const enum State {
  * (csv-parse's `info.lines` counts the CR and LF of a quoted CRLF twice, so it cannot give
  * these line numbers.) Records come in batches, one per region, so the bulk path awaits once
  * per chunk read rather than once per record.
+ *
+ * A record is read in time proportional to its length however many regions it spans (the parts
+ * of an unfinished record are joined once, when it ends), and never grows past the limit: the
+ * first record found longer ends the reading, so an unclosed quote or a line without end costs
+ * no more than the limit in memory.
  */
-export async function* scanRecords(regions: AsyncIterable<Region>, delimiter = ','): AsyncGenerator<TextRecord[]> {
+export async function* scanRecords(regions: AsyncIterable<Region>, options: ScanOptions = {}): AsyncGenerator<TextRecord[]> {
+  const delimiter = options.delimiter ?? ',';
   const delim = delimiter.charCodeAt(0);
-  let carry = '';
-  let carryStrict = false;
+  const limit = options.maxRecordBytes ?? Infinity;
+  const encoding = options.encoding ?? 'utf-8';
+  // A character takes at most three bytes per UTF-16 unit: a record of this many units or fewer needs no counting.
+  const uncounted = Math.floor(limit / 3);
+  const over = (text: string, bad: boolean) => text.length > uncounted && (text.length > limit || recordBytes(text, encoding, bad) > limit);
+  // The unfinished record's text from earlier regions, whether it may hold invalid bytes, and its bytes once it is long enough to count (else -1).
+  let head = '';
+  let headBad = false;
+  let headBytes = -1;
   let state = State.FieldStart;
   let line = 1;
   let linesInRecord = 0;
-  const record = (text: string, strict: boolean, plain = false, unclosed?: boolean): TextRecord => {
-    const bad = strict ? text.indexOf(REPLACEMENT) : -1;
-    return bad < 0 ? (unclosed ? { line, text, plain, unclosed } : { line, text, plain }) : { line, text, plain: false, badAt: bad, ...(unclosed ? { unclosed } : {}) };
+  const record = (text: string, bad: boolean, plain = false, unclosed?: boolean): TextRecord => {
+    const at = bad ? text.indexOf(REPLACEMENT) : -1;
+    return at < 0 ? (unclosed ? { line, text, plain, unclosed } : { line, text, plain }) : { line, text, plain: false, badAt: at, ...(unclosed ? { unclosed } : {}) };
   };
+  /** The record that the pending head and the region's text up to `lf` make, its CR removed. */
+  const joined = (text: string, lf: number): string => {
+    const whole = head + text.slice(0, lf);
+    head = '';
+    headBytes = -1;
+    return whole.charCodeAt(whole.length - 1) === CR ? whole.slice(0, -1) : whole;
+  };
+  const tooLong = (inQuote: boolean): TextRecord => ({ line, text: '', plain: false, tooLong: inQuote ? 'quoted' : 'record' });
 
   for await (const region of regions) {
-    const text = carry.length === 0 ? region.text : carry + region.text;
+    const text = region.text;
     // Only a region holding U+FFFD can hold a record with invalid bytes.
-    const strict: boolean = (region.strict || carryStrict) && text.includes(REPLACEMENT);
+    const bad = region.strict && text.includes(REPLACEMENT);
     let start = 0;
     const batch: TextRecord[] = [];
     if (state !== State.InQuote && !text.includes('"')) {
       // No quote: every LF ends a record, so the native search finds them without a per-character loop;
-      // one search of the region tells whether all its records are plain.
+      // one search of the region tells whether all the records that lie within it are plain.
       const plain = !NOT_PLAIN.test(text);
-      for (let i = text.indexOf('\n', carry.length); i >= 0; i = text.indexOf('\n', start)) {
-        const end = i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i;
-        batch.push(record(text.slice(start, end), strict, plain));
-        line++;
-        start = i + 1;
-      }
-      carry = text.slice(start);
-      // Where the per-character loop would be at the end of the unfinished record carried over.
-      state = carry.length === 0 || carry.endsWith(delimiter) ? State.FieldStart : State.Unquoted;
-      carryStrict = (region.strict || carryStrict) && carry.length > 0;
-      if (batch.length > 0) yield batch;
-      continue;
-    }
-    for (let i = carry.length; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (state === State.InQuote) {
-        if (c === QUOTE) state = State.QuoteInQuote;
-        else if (c === LF) linesInRecord++;
-        continue;
-      }
-      if (c === LF) {
-        const end = i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i;
-        batch.push(record(text.slice(start, end), strict));
+      let i = text.indexOf('\n');
+      if (i >= 0 && head.length > 0) {
+        const recordBad = bad || headBad;
+        headBad = false;
+        const t = joined(text, i);
+        if (over(t, recordBad)) {
+          yield [...batch, tooLong(false)];
+          return;
+        }
+        batch.push(record(t, recordBad));
         line += linesInRecord + 1;
         linesInRecord = 0;
         start = i + 1;
-        state = State.FieldStart;
-      } else if (c === delim) state = State.FieldStart;
-      else if (c === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
-      else state = State.Unquoted;
+        i = text.indexOf('\n', start);
+      }
+      for (; i >= 0; i = text.indexOf('\n', start)) {
+        const t = text.slice(start, i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i);
+        if (over(t, bad)) {
+          yield [...batch, tooLong(false)];
+          return;
+        }
+        batch.push(record(t, bad, plain));
+        line++;
+        start = i + 1;
+      }
+      // Where the per-character loop would be: any character but a quote leaves a field started, or a new one at a delimiter.
+      if (start < text.length) state = text.charCodeAt(text.length - 1) === delim ? State.FieldStart : State.Unquoted;
+      else if (start > 0) state = State.FieldStart;
+    } else {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (state === State.InQuote) {
+          if (c === QUOTE) state = State.QuoteInQuote;
+          else if (c === LF) linesInRecord++;
+          continue;
+        }
+        if (c === LF) {
+          const recordBad = bad || headBad;
+          headBad = false;
+          const t = head.length > 0 ? joined(text, i) : text.slice(start, i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i);
+          if (over(t, recordBad)) {
+            yield [...batch, tooLong(false)];
+            return;
+          }
+          batch.push(record(t, recordBad));
+          line += linesInRecord + 1;
+          linesInRecord = 0;
+          start = i + 1;
+          state = State.FieldStart;
+        } else if (c === delim) state = State.FieldStart;
+        else if (c === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
+        else state = State.Unquoted;
+      }
     }
-    carry = text.slice(start);
-    carryStrict = (region.strict || carryStrict) && carry.length > 0;
+    if (start < text.length) {
+      const part = text.slice(start);
+      head += part;
+      headBad ||= bad;
+      if (headBytes >= 0) headBytes += recordBytes(part, encoding, bad);
+      else if (head.length > uncounted) headBytes = recordBytes(head, encoding, headBad);
+      // A CR at the end, outside quotes, may be the first half of the record's CRLF, which is not counted.
+      // (Looked up in the part: reading a character of the head would flatten it, a copy per region.)
+      const ending = state !== State.InQuote && part.charCodeAt(part.length - 1) === CR ? 1 : 0;
+      if (headBytes - ending > limit) {
+        yield [...batch, tooLong(state === State.InQuote)];
+        return;
+      }
+    }
     if (batch.length > 0) yield batch;
   }
-  if (state === State.InQuote) yield [record(carry, carryStrict, false, true)];
-  else if (carry.length > 0) yield [record(carry.endsWith('\r') ? carry.slice(0, -1) : carry, carryStrict)];
+  if (state === State.InQuote) yield [record(head, headBad, false, true)];
+  else if (head.length > 0) yield [record(head.charCodeAt(head.length - 1) === CR ? head.slice(0, -1) : head, headBad)];
 }

@@ -122,8 +122,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     if (selection.all) result.measures.push(...(await diskFull('measures', () => runMeasures(pipeline.measures, rt))));
     await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, CONCURRENCY, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
-    result.stages.sort((a, b) => order.findIndex((s) => s.id === a.id) - order.findIndex((s) => s.id === b.id));
-    result.files.sort((a, b) => order.findIndex((s) => s.id === a.stage) - order.findIndex((s) => s.id === b.stage));
+    const planned = new Map(order.map((s, i) => [s.id, i]));
+    result.stages.sort((a, b) => planned.get(a.id)! - planned.get(b.id)!);
+    result.files.sort((a, b) => planned.get(a.stage)! - planned.get(b.stage)!);
     if (selection.all && (pipeline.manifest || pipeline.report)) {
       const done = facts();
       if (pipeline.report) outputs.write(pipeline.report, await renderRunReport(pipeline, manifestDoc(pipeline.report, done)));

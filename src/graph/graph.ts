@@ -1,5 +1,6 @@
 import type { Edge, Pipeline } from '../config/pipeline.ts';
 import type { Diagnostic } from '../errors.ts';
+import { ReadyQueue } from './queue.ts';
 
 /** Adjacency of the stage graph: for each stage, the stages it depends on. */
 export function dependencies(stageIds: readonly string[], edges: readonly Edge[]): Map<string, Edge[]> {
@@ -11,29 +12,42 @@ export function dependencies(stageIds: readonly string[], edges: readonly Edge[]
 /**
  * Every cycle, each reported once as its path (`a -> b -> a`) at the position of the edge
  * that closes it. Stages are visited in id order so the report is the same on every run.
+ * The depth-first walk keeps its own stack, so a chain of any length cannot overflow the call stack.
  */
 export function findCycles(stageIds: readonly string[], edges: readonly Edge[]): Diagnostic[] {
   const out = new Map<string, Edge[]>(stageIds.map((id) => [id, []]));
   for (const e of edges) out.get(e.from)?.push(e);
   for (const list of out.values()) list.sort((a, b) => a.to.localeCompare(b.to));
   const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
+  // The open stages from the walk's root, where each sits on that path, and the next edge each will follow.
+  const path: string[] = [];
+  const depth = new Map<string, number>();
+  const nextEdge: number[] = [];
   const found: Diagnostic[] = [];
 
-  const visit = (id: string) => {
+  const open = (id: string) => {
     state.set(id, 'open');
-    stack.push(id);
-    for (const e of out.get(id) ?? []) {
-      const s = state.get(e.to);
-      if (s === 'open') {
-        const path = [...stack.slice(stack.indexOf(e.to)), e.to];
-        found.push({ pos: e.pos, message: `cycle: ${path.join(' -> ')}` });
-      } else if (s === undefined) visit(e.to);
-    }
-    stack.pop();
-    state.set(id, 'done');
+    depth.set(id, path.length);
+    path.push(id);
+    nextEdge.push(0);
   };
-  for (const id of [...stageIds].sort()) if (!state.has(id)) visit(id);
+  for (const root of [...stageIds].sort()) {
+    if (state.has(root)) continue;
+    open(root);
+    while (path.length > 0) {
+      const id = path[path.length - 1]!;
+      const e = (out.get(id) ?? [])[nextEdge[nextEdge.length - 1]!++];
+      if (e === undefined) {
+        path.pop();
+        nextEdge.pop();
+        state.set(id, 'done');
+        continue;
+      }
+      const s = state.get(e.to);
+      if (s === 'open') found.push({ pos: e.pos, message: `cycle: ${[...path.slice(depth.get(e.to)), e.to].join(' -> ')}` });
+      else if (s === undefined) open(e.to);
+    }
+  }
   return found;
 }
 
@@ -49,18 +63,14 @@ export function executionOrder(pipeline: Pick<Pipeline, 'stages' | 'edges'>): st
     waiting.set(e.to, waiting.get(e.to)! + 1);
     next.get(e.from)!.push(e.to);
   }
-  const ready = ids.filter((id) => waiting.get(id) === 0).sort();
+  const ready = new ReadyQueue<string>((a, b) => a < b, ids.filter((id) => waiting.get(id) === 0));
   const order: string[] = [];
-  while (ready.length > 0) {
-    const id = ready.shift()!;
+  for (let id = ready.pop(); id !== undefined; id = ready.pop()) {
     order.push(id);
     for (const to of next.get(id)!) {
       const left = waiting.get(to)! - 1;
       waiting.set(to, left);
-      if (left === 0) {
-        ready.push(to);
-        ready.sort();
-      }
+      if (left === 0) ready.push(to);
     }
   }
   return order;

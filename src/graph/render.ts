@@ -24,7 +24,8 @@ function edgeRows(e: Edge, counts: RowCounts | undefined): string | undefined {
 export function renderGraph(pipeline: Pipeline, format: GraphFormat, counts?: RowCounts): string {
   const order = executionOrder(pipeline);
   const stages = order.map((id) => pipeline.stages.get(id)!);
-  const edges = [...pipeline.edges].sort((a, b) => order.indexOf(a.to) - order.indexOf(b.to) || order.indexOf(a.from) - order.indexOf(b.from));
+  const at = new Map(order.map((id, i) => [id, i]));
+  const edges = [...pipeline.edges].sort((a, b) => at.get(a.to)! - at.get(b.to)! || at.get(a.from)! - at.get(b.from)!);
   if (format === 'mermaid') {
     const shape = (s: Stage) =>
       s.kind === 'source' ? `[("${s.id}<br/>${kindLabel(s)}")]` : s.kind === 'sink' ? `[/"${s.id}<br/>${kindLabel(s)}"/]` : s.kind === 'split' ? `{"${s.id}<br/>${kindLabel(s)}"}` : `["${s.id}<br/>${kindLabel(s)}"]`;

@@ -23,14 +23,25 @@ export function select(pipeline: Pipeline, selectors: readonly string[]): Select
   if (selectors.length === 0) return { run: new Set(ids), all: true };
   const owner = new Map<string, string>(ids.map((id) => [id, id]));
   for (const s of pipeline.stages.values()) if (s.kind === 'split') for (const r of s.routes) owner.set(r.name, s.id);
-  const dataEdges = pipeline.edges.filter((e) => e.kind !== 'after');
+  // Upstream follows the data only (an `after` moves no rows); downstream follows every edge.
+  const upstream = new Map<string, string[]>();
+  const downstream = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const e of pipeline.edges) {
+    if (e.kind !== 'after') add(upstream, e.to, e.from);
+    add(downstream, e.from, e.to);
+  }
+  const up = (id: string) => upstream.get(id) ?? [];
+  const down = (id: string) => downstream.get(id) ?? [];
   const walk = (start: string, next: (id: string) => string[]) => {
     const seen = new Set<string>([start]);
     for (const todo = [start]; todo.length; ) for (const n of next(todo.pop()!)) if (!seen.has(n)) seen.add(n), todo.push(n);
     return seen;
   };
-  const up = (id: string) => dataEdges.filter((e) => e.to === id).map((e) => e.from);
-  const down = (id: string) => pipeline.edges.filter((e) => e.from === id).map((e) => e.to);
 
   const chosen = new Set<string>();
   const problems = [];
@@ -46,8 +57,9 @@ export function select(pipeline: Pipeline, selectors: readonly string[]): Select
     if (m[3]) for (const n of walk(id, down)) chosen.add(n);
   }
   if (problems.length) throw new EtlError('invalid', problems);
-  const run = new Set<string>();
-  for (const id of chosen) for (const n of walk(id, up)) run.add(n);
+  // One walk up from all the chosen stages at once: each stage is visited once, however many are chosen.
+  const run = new Set<string>(chosen);
+  for (const todo = [...chosen]; todo.length; ) for (const n of up(todo.pop()!)) if (!run.has(n)) run.add(n), todo.push(n);
   // A sink runs only when chosen; stages reached only as upstream of nothing chosen do not.
   for (const id of [...run]) if (pipeline.stages.get(id)!.kind === 'sink' && !chosen.has(id)) run.delete(id);
   return { run, all: run.size === ids.length };
@@ -75,6 +87,8 @@ export function checksFor(pipeline: Pipeline, selection: Selection): Check[] {
     const s = pipeline.stages.get(id)!;
     if (s.kind === 'split') for (const r of s.routes) made.add(r.name);
   }
-  const names = [...pipeline.stages.values()].flatMap((s) => (s.kind === 'split' ? [s.id, ...s.routes.map((r) => r.name)] : [s.id]));
-  return pipeline.checks.filter((c) => c.queries.every((q) => names.every((n) => made.has(n) || !new RegExp(`\\b${n}\\b`).test(q.sql.text))));
+  const names = new Set([...pipeline.stages.values()].flatMap((s) => (s.kind === 'split' ? [s.id, ...s.routes.map((r) => r.name)] : [s.id])));
+  // A table is named where a whole word of the SQL (`\w+`, as `\bname\b` would match) is its name: one pass over the SQL, not a pattern per stage.
+  const reads = (sql: string) => (sql.match(/\w+/g) ?? []).filter((word) => names.has(word));
+  return pipeline.checks.filter((c) => c.queries.every((q) => reads(q.sql.text).every((n) => made.has(n))));
 }

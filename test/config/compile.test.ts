@@ -114,6 +114,22 @@ sinks: {}
     expect(problems({ 'pipeline.yaml': 'sources:\n  p: [unclosed\n' })[0]).toMatch(/^DIR\/pipeline\.yaml:3:1: invalid YAML: /);
   });
 
+  it('says each YAML problem once: an unclosed bracket with collections nested under it', () => {
+    const nested = (depth: number) => ['sources: [', ...Array.from({ length: depth }, () => '  a: [')].join('\n');
+    expect(problems({ 'pipeline.yaml': `${nested(500)}\n` })).toEqual(['DIR/pipeline.yaml:502:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']);
+    // Deeper than the parser's stack reaches (where depends on the stack's size): said plainly, once.
+    expect(problems({ 'pipeline.yaml': `${nested(5000)}\n` }).map((l) => l.replace(/:\d+:\d+:/, ':L:C:'))).toEqual(['DIR/pipeline.yaml:L:C: invalid YAML: collections nested too deeply to read']);
+  });
+
+  it('lists the first 100 distinct YAML problems in file order, then a count', () => {
+    const list = problems({ 'pipeline.yaml': `a: [\n${'- x\n'.repeat(300)}` });
+    expect(list).toHaveLength(101);
+    expect(list[0]).toBe('DIR/pipeline.yaml:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]');
+    expect(list[100]).toMatch(/^… and \d+ more YAML problems not listed$/);
+    const lines = list.slice(0, 100).map((l) => Number(l.split(':')[1]));
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  });
+
   it('refuses an alias bomb', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);

@@ -2,16 +2,21 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { recordBytes } from '../../src/csv/record-bytes.ts';
 import { decodeRegions, scanRecords } from '../../src/csv/text-records.ts';
 
-async function scan(input: string | Buffer, chunkSize = 1 << 16, encoding: 'utf-8' | 'cp932' = 'utf-8') {
+async function scan(input: string | Buffer, chunkSize = 1 << 16, encoding: 'utf-8' | 'cp932' = 'utf-8', maxRecordBytes?: number) {
   const bytes = typeof input === 'string' ? Buffer.from(input) : input;
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += chunkSize) yield bytes.subarray(i, i + chunkSize);
   }
   const out: unknown[][] = [];
-  for await (const batch of scanRecords(decodeRegions(chunks(), encoding))) for (const r of batch) {
+  for await (const batch of scanRecords(decodeRegions(chunks(), encoding), { encoding, maxRecordBytes })) for (const r of batch) {
     if (r.plain) expect(r.text).not.toMatch(/["\0\\\t\r]/);
+    if (r.tooLong) {
+      out.push([r.line, `too long (${r.tooLong})`]);
+      continue;
+    }
     out.push([r.line, r.text, ...(r.badAt !== undefined ? [`bad at ${r.badAt}`] : []), ...(r.unclosed ? ['unclosed'] : [])]);
   }
   return out;
@@ -96,6 +101,110 @@ describe('CSV records', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the record limit (bytes in the file, its line ending not counted)', () => {
+  const sizes = [1, 2, 3, 4, 5, 7, 9, 1 << 16];
+
+  it('accepts a record of exactly the limit and stops at one a byte over, at its line, reading nothing after it', async () => {
+    const input = 'a,b\n12345678\n1,2\n';
+    for (const size of sizes) {
+      expect(await scan(input, size, 'utf-8', 8)).toEqual([[1, 'a,b'], [2, '12345678'], [3, '1,2']]);
+      expect(await scan(input, size, 'utf-8', 7)).toEqual([[1, 'a,b'], [2, 'too long (record)']]);
+    }
+  });
+
+  it('does not count a CRLF, even when a region ends between its CR and LF', async () => {
+    const input = 'a\r\n12345678\r\n9\r\n';
+    for (const size of sizes) {
+      expect(await scan(input, size, 'utf-8', 8)).toEqual([[1, 'a'], [2, '12345678'], [3, '9']]);
+      expect(await scan(input, size, 'utf-8', 7)).toEqual([[1, 'a'], [2, 'too long (record)']]);
+      expect(await scan('a\r\n12345678\r', size, 'utf-8', 8)).toEqual([[1, 'a'], [2, '12345678']]);
+    }
+  });
+
+  it('counts a record across regions and its quoted line breaks, and names the line it starts on', async () => {
+    const input = 'h\n"1\n2"\n"3\r\n4\n5"\nz\n';
+    for (const size of sizes) {
+      expect(await scan(input, size, 'utf-8', 8)).toEqual([[1, 'h'], [2, '"1\n2"'], [4, '"3\r\n4\n5"'], [7, 'z']]);
+      const cut = await scan(input, size, 'utf-8', 7);
+      expect(cut.slice(0, 2)).toEqual([[1, 'h'], [2, '"1\n2"']]);
+      expect(cut.slice(2)).toEqual([[4, expect.stringMatching(/^too long \((record|quoted)\)$/)]]);
+    }
+  });
+
+  it('counts the bytes of multi-byte characters, in UTF-8 and CP932, wherever a region cuts them', async () => {
+    for (const size of sizes) {
+      // 髙 takes 3 bytes in UTF-8 and 2 in CP932; half-width ﾀ 3 and 1; 😀 4 bytes in UTF-8 (two UTF-16 units).
+      expect(await scan('髙髙ﾀ\nx\n', size, 'utf-8', 9)).toEqual([[1, '髙髙ﾀ'], [2, 'x']]);
+      expect(await scan('髙髙ﾀ\nx\n', size, 'utf-8', 8)).toEqual([[1, 'too long (record)']]);
+      expect(await scan(iconv.encode('髙髙ﾀ\r\nx\r\n', 'cp932'), size, 'cp932', 5)).toEqual([[1, '髙髙ﾀ'], [2, 'x']]);
+      expect(await scan(iconv.encode('髙髙ﾀ\r\nx\r\n', 'cp932'), size, 'cp932', 4)).toEqual([[1, 'too long (record)']]);
+      expect(await scan('a\n😀😀\n', size, 'utf-8', 8)).toEqual([[1, 'a'], [2, '😀😀']]);
+      expect(await scan('a\n😀😀\n', size, 'utf-8', 7)).toEqual([[1, 'a'], [2, 'too long (record)']]);
+    }
+  });
+
+  it('reports a quote that never closes as running past the limit when the rest of the file is longer', async () => {
+    const input = `a\n"open\n${'x\n'.repeat(20)}`;
+    for (const size of sizes) {
+      expect(await scan(input, size, 'utf-8', 20)).toEqual([[1, 'a'], [2, 'too long (quoted)']]);
+      expect(await scan(input, size, 'utf-8', 100)).toEqual([[1, 'a'], [2, `"open\n${'x\n'.repeat(20)}`, 'unclosed']]);
+    }
+  });
+
+  it('stops reading a line without end, or an unclosed quote, soon after the limit, in either encoding', async () => {
+    const limit = 1 << 20;
+    for (const encoding of ['utf-8', 'cp932'] as const) {
+      // A line of 髙 without LF; a quote opened and then lines without quotes.
+      for (const [opening, body, kind] of [['', '髙'.repeat(1 << 14), 'record'], ['"', '髙,\r\n'.repeat(1 << 12), 'quoted']] as const) {
+        const chunk = encoding === 'cp932' ? iconv.encode(body, 'cp932') : Buffer.from(body);
+        let pulled = 0;
+        // 100 MB if read to the end.
+        async function* chunks() {
+          yield Buffer.from(`a\r\n${opening}`);
+          for (let i = 0; i < 100e6 / chunk.length; i++) {
+            pulled += chunk.length;
+            yield chunk;
+          }
+        }
+        const records: unknown[] = [];
+        for await (const batch of scanRecords(decodeRegions(chunks(), encoding), { encoding, maxRecordBytes: limit })) records.push(...batch.map((r) => [r.line, r.tooLong ?? r.text]));
+        expect(records).toEqual([[1, 'a'], [2, kind]]);
+        // The CP932 decoder reads up to 8 chunks ahead.
+        expect(pulled).toBeLessThan(limit + 10 * chunk.length);
+      }
+    }
+  });
+
+  it('cuts the same records as a plain per-character reading, up to the first longer than the limit (property)', async () => {
+    const texts = fc.array(fc.constantFrom('a', ',', '"', '\n', '\r', '\r\n', '髙', 'ﾀ', 'x,y\n', '1,2\r\n', '""'), { maxLength: 40 }).map((parts) => parts.join(''));
+    await fc.assert(
+      fc.asyncProperty(texts, fc.integer({ min: 1, max: 12 }), fc.constantFrom<'utf-8' | 'cp932'>('utf-8', 'cp932'), fc.integer({ min: 1, max: 30 }), async (text, size, encoding, limit) => {
+        const encode = (t: string) => (encoding === 'cp932' ? iconv.encode(t, 'cp932') : Buffer.from(t));
+        const expected: unknown[][] = [];
+        for (const r of plainReading(text)) {
+          if (encode(r[1] as string).length > limit) {
+            expected.push([r[0], r[2] === 'unclosed' ? 'too long (quoted)' : expect.stringMatching(/^too long/)]);
+            break;
+          }
+          expected.push(r);
+        }
+        expect(await scan(encode(text), size, encoding, limit)).toEqual(expected);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('counts exactly the bytes the encoder writes, for any valid text', () => {
+    const cp932Text = fc.array(fc.constantFrom('a', '\u0080', '髙', '﨑', 'ﾀ', '｡', '\\', '~', '、', 'Ａ', '①'), { maxLength: 30 }).map((p) => p.join(''));
+    fc.assert(fc.property(cp932Text, (t) => {
+      expect(recordBytes(t, 'cp932', false)).toBe(iconv.encode(t, 'cp932').length);
+    }));
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), (t) => {
+      expect(recordBytes(t, 'utf-8', false)).toBe(Buffer.byteLength(t));
+    }));
   });
 });
 
