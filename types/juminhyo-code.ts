@@ -26,6 +26,8 @@ const juminhyoCode: Omit<ColumnType, 'name'> = {
   options: {
     check_digit: { kind: 'boolean', default: true, description: 'check the 11th digit' },
   },
+  // A valid code is loaded as written.
+  verbatim: true,
   sqlType: () => 'text',
   parse(text: string, options: TypeOptions) {
     if (text.length !== 11) return NOT_ELEVEN_DIGITS;

@@ -20,6 +20,8 @@ export interface FileReport {
   readonly rows: number;
   /** Known for inputs (hashed while read); outputs are hashed when the manifest is made. */
   readonly sha256?: string;
+  /** A sink's output: the columns its rows are sorted by, which identify each row. */
+  readonly orderBy?: readonly string[];
 }
 
 /** What a stage did, for progress lines and the manifest. */

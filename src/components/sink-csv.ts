@@ -51,7 +51,10 @@ export const csvSink: Component<SinkStage> = {
     const out = rt.outputs.open(stage.file);
     const rows = await rt.driver.copyOut(`COPY (SELECT ${select} FROM ${ident(stage.from)} ORDER BY ${orderTerms(stage.from, columns, stage.orderBy)}) TO STDOUT (FORMAT csv, HEADER)`, out);
     const counted = stage.countBy ? { countsBy: await countBy(rt, stage.from, stage.countBy, columns) } : {};
-    return { rows, files: [{ role: 'output', stage: stage.id, path: stage.file, rows }], ...counted };
+    // The manifest says what the rows are sorted by when the file holds those columns: a later run
+    // that verifies the file may then take its key as proven unique (source-csv-verified.ts).
+    const sorted = stage.orderBy.every((k) => written.some((c) => c.name === k)) ? { orderBy: stage.orderBy } : {};
+    return { rows, files: [{ role: 'output', stage: stage.id, path: stage.file, rows, ...sorted }], ...counted };
   },
 };
 

@@ -11,6 +11,7 @@ import { EtlError } from '../errors.ts';
 import { isInvalid } from '../types/column-type.ts';
 import type { FileReport, StageReport } from './component.ts';
 import { verifyAgainstManifest } from '../engine/manifest.ts';
+import { loadVerified } from './source-csv-verified.ts';
 import { escapeCopyText, hasCopySpecial } from './copy-text.ts';
 import { KeyWatch } from './key-watch.ts';
 
@@ -36,6 +37,10 @@ const BATCH_CHARS = 1 << 17;
  * are listed (fail) or written to the rejects file (reject); they never reach the table.
  */
 export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<StageReport> {
+  if (stage.verify) {
+    const verified = await loadVerified(stage, rt);
+    if (verified) return verified;
+  }
   const cols = stage.columns;
   const tableColumns = cols.map((c) => `${ident(c.name)} ${c.type.sqlType(c.options)}`);
   // A primary key and rules are checked by line, so the lines are loaded even when no line_column is asked for.

@@ -80,6 +80,8 @@ function derivedType(name: string, values: ReadonlyMap<string, YamlNode>, node: 
     name,
     description: values.get('description')?.text ?? `${base.name}${pattern ? ` matching ${patternNode!.text}` : ''}${allowed ? ` in {${[...allowed].join(', ')}}` : ''}`,
     options: base.options,
+    // Narrowing a type keeps its values' spelling: what the base reads as written, so does this one.
+    verbatim: base.verbatim,
     sqlType: (options) => base.sqlType(options),
     parse(text, options) {
       if (pattern && !pattern.test(text)) return patternRule;

@@ -45,7 +45,7 @@ export interface ManifestDoc {
   readonly pipeline: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly inputs: readonly { source: string; path: string; sha256?: string; rows: number }[];
-  readonly outputs: readonly { stage: string; path: string; sha256: string; rows: number }[];
+  readonly outputs: readonly { stage: string; path: string; sha256: string; rows: number; order_by?: readonly string[] }[];
   readonly stages: readonly { id: string; kind: string; rows: number; counts?: Readonly<Record<string, number>>; counts_by?: StageReport['countsBy'] }[];
   readonly conservation: readonly ConservationRecord[];
   readonly reconciliation: readonly { name: string; description?: string; passed: boolean; values: Readonly<Record<string, string | null>> }[];
@@ -77,7 +77,9 @@ export function manifestDoc(file: string, m: ManifestInput): ManifestDoc {
     pipeline: m.pipeline.name,
     parameters: m.pipeline.params,
     inputs: m.files.filter((f) => f.role === 'input').map((f) => ({ source: f.stage, path: asNamed(f.path), sha256: f.sha256, rows: f.rows })),
-    outputs: [...m.files].filter((f) => f.role === 'output').sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => ({ stage: f.stage, path: rel(f.path), sha256: m.outputSha256(f.path), rows: f.rows })),
+    outputs: [...m.files].filter((f) => f.role === 'output').sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => ({
+      stage: f.stage, path: rel(f.path), sha256: m.outputSha256(f.path), rows: f.rows, ...(f.orderBy ? { order_by: f.orderBy } : {}),
+    })),
     stages: m.stages.map((s) => ({ id: s.id, kind: s.kind, rows: s.rows, ...(s.counts ? { counts: s.counts } : {}), ...(s.countsBy ? { counts_by: s.countsBy } : {}) })),
     conservation: conservation(m.stages),
     reconciliation: m.checks.map((c) => ({ name: c.name, ...(c.description ? { description: c.description } : {}), passed: c.passed, values: c.values })),
@@ -119,22 +121,41 @@ function conservation(stages: ManifestInput['stages']): ConservationRecord[] {
   return out;
 }
 
+/** What a run's manifest says of one of its outputs. */
+export interface ManifestEntry {
+  readonly sha256: string;
+  /** The sink's order_by: the rows are sorted by these columns, and no two share their values. */
+  readonly orderBy?: readonly string[];
+}
+
 /**
- * Refuses a source file unless the manifest it names (by default the manifest.json beside it)
- * lists it as an output with the same SHA-256: the file is then exactly what the run that made it wrote.
+ * The entry of the manifest a source names (by default the manifest.json beside it) for the
+ * source's file; a missing or unreadable manifest, or one that does not list the file, refuses it.
  */
-export function verifyAgainstManifest(stage: SourceStage, sha256: string): void {
+export function manifestEntry(stage: SourceStage): ManifestEntry {
   const manifestFile = stage.verify!.manifest;
-  const fail = (message: string) => new EtlError('failed', [{ pos: { file: stage.file }, message: `source "${stage.id}": ${message}; refusing to go on` }]);
-  let doc: { outputs?: { path?: string; sha256?: string }[] };
+  let doc: { outputs?: { path?: string; sha256?: string; order_by?: unknown }[] };
   try {
     doc = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     const where = path.dirname(manifestFile) === path.dirname(stage.file) ? ' beside the file' : '';
-    throw fail(missing ? `there is no ${displayPath(manifestFile)}${where} to show it is unchanged since the run that wrote it` : `${displayPath(manifestFile)} cannot be read as a manifest`);
+    throw refusal(stage, missing ? `there is no ${displayPath(manifestFile)}${where} to show it is unchanged since the run that wrote it` : `${displayPath(manifestFile)} cannot be read as a manifest`);
   }
   const entry = doc.outputs?.find((o) => typeof o.path === 'string' && path.resolve(path.dirname(manifestFile), o.path) === stage.file);
-  if (!entry) throw fail(`${displayPath(manifestFile)} does not list the file among its outputs`);
-  if (entry.sha256 !== sha256) throw fail(`the file has changed since the run that wrote it (its SHA-256 differs from ${displayPath(manifestFile)})`);
+  if (!entry || typeof entry.sha256 !== 'string') throw refusal(stage, `${displayPath(manifestFile)} does not list the file among its outputs`);
+  const orderBy = Array.isArray(entry.order_by) && entry.order_by.every((c) => typeof c === 'string') ? (entry.order_by as string[]) : undefined;
+  return { sha256: entry.sha256, ...(orderBy ? { orderBy } : {}) };
+}
+
+/**
+ * Refuses a source file unless its manifest lists it as an output with the same SHA-256: the
+ * file is then exactly what the run that made it wrote.
+ */
+export function verifyAgainstManifest(stage: SourceStage, sha256: string, entry: ManifestEntry = manifestEntry(stage)): void {
+  if (entry.sha256 !== sha256) throw refusal(stage, `the file has changed since the run that wrote it (its SHA-256 differs from ${displayPath(stage.verify!.manifest)})`);
+}
+
+function refusal(stage: SourceStage, message: string): EtlError {
+  return new EtlError('failed', [{ pos: { file: stage.file }, message: `source "${stage.id}": ${message}; refusing to go on` }]);
 }

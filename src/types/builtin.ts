@@ -48,6 +48,7 @@ const BOOLEANS: Record<string, string> = { true: 'true', false: 'false', t: 'tru
 
 export const textType = defineType({
   name: 'text',
+  verbatim: true,
   description: 'any text, kept exactly (leading zeros, spaces, private-use characters)',
   sqlType: () => 'text',
   parse: (s) => s,
@@ -55,6 +56,7 @@ export const textType = defineType({
 
 export const integerType = defineType({
   name: 'integer',
+  verbatim: true,
   description: '32-bit integer',
   sqlType: () => 'integer',
   parse(s) {
@@ -66,6 +68,7 @@ export const integerType = defineType({
 
 export const bigintType = defineType({
   name: 'bigint',
+  verbatim: true,
   description: '64-bit integer',
   sqlType: () => 'bigint',
   parse(s) {
@@ -77,6 +80,7 @@ export const bigintType = defineType({
 
 export const numericType = defineType({
   name: 'numeric',
+  verbatim: true,
   description: 'exact decimal number',
   sqlType: () => 'numeric',
   parse: (s) => (NUMERIC_RE.test(s) ? s : NOT_NUMERIC),
@@ -84,6 +88,7 @@ export const numericType = defineType({
 
 export const booleanType = defineType({
   name: 'boolean',
+  verbatim: true,
   description: 'true/false (also t/f, 1/0, yes/no)',
   sqlType: () => 'boolean',
   parse: (s) => BOOLEANS[s.toLowerCase()] ?? NOT_BOOLEAN,
@@ -91,6 +96,7 @@ export const booleanType = defineType({
 
 export const dateType = defineType({
   name: 'date',
+  verbatim: true,
   description: 'calendar date YYYY-MM-DD',
   sqlType: () => 'date',
   parse(s) {
@@ -101,6 +107,7 @@ export const dateType = defineType({
 
 export const timestampType = defineType({
   name: 'timestamp',
+  verbatim: true,
   description: 'local date and time YYYY-MM-DD HH:MM:SS, never shifted by a time zone',
   sqlType: () => 'timestamp',
   parse(s) {

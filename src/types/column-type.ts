@@ -26,6 +26,12 @@ export interface ColumnType {
    * Must be a pure function: it runs once per field on the bulk path.
    */
   parse(text: string, options: TypeOptions): string | Invalid;
+  /**
+   * True when {@link parse} gives back a valid field's own text, or a spelling the database reads
+   * as the same value: a file whose bytes are proven (a `verify:`d output of an earlier run) may
+   * then be read by the database's own CSV reader instead of field by field.
+   */
+  readonly verbatim?: boolean;
 }
 
 /** Option values of one column, defaults filled in. */
