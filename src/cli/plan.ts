@@ -18,9 +18,13 @@ export function renderPlan(pipeline: Pipeline, selection: Selection): string {
   lines.push(selection.all ? 'stages, in the order they run:' : `stages, in the order they run (selected ${order.length} of ${pipeline.stages.size}):`);
   const idWidth = Math.max(...order.map((s) => s.id.length));
   order.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(3)}  ${kind(s).padEnd(9)}  ${s.id.padEnd(idWidth)}  ${io(s)}`));
+  const rules = order.flatMap((s) => (s.kind === 'source' ? s.rules.map((r) => `${s.id}.${r.name}`) : []));
+  if (rules.length) lines.push(`row rules, once every source is loaded: ${rules.join(', ')}`);
   const checks = checksFor(pipeline, selection).map((c) => c.name);
   if (checks.length) lines.push(`checks, after the transforms and before any sink: ${checks.join(', ')}`);
+  if (pipeline.measures.length && selection.all) lines.push(`measures, recorded in the manifest: ${pipeline.measures.map((m) => m.name).join(', ')}`);
   if (pipeline.manifest) lines.push(`manifest: ${selection.all ? displayPath(pipeline.manifest) : `${displayPath(pipeline.manifest)} (not written for a selection)`}`);
+  if (pipeline.report) lines.push(`report: ${selection.all ? displayPath(pipeline.report) : `${displayPath(pipeline.report)} (not written for a selection)`}`);
   lines.push('outputs are renamed into place only when every stage and check has succeeded');
   return `${lines.join('\n')}\n`;
 }

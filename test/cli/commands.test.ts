@@ -29,7 +29,9 @@ stages, in the order they run:
     expect(r.out).toContain('    5  sql xform  next_window       reads no stage (parameters only)\n');
     expect(r.out).toContain('    9  split      routing           reads changes, non_notification; makes held_changes, outbound_changes\n');
     expect(r.out).toContain('   24  sink       outbound_csv      reads outbound; writes /tmp/plan-out/03_outbound.csv (after entries_csv)\n');
-    expect(r.out).toContain('manifest: /tmp/plan-out/manifest.json\n');
+    expect(r.out).toContain('row rules, once every source is loaded: history.before_until\n');
+    expect(r.out).toContain('measures, recorded in the manifest: listed, held, sent, released, exceptions, held_total\n');
+    expect(r.out).toContain('manifest: /tmp/plan-out/manifest.json\nreport: /tmp/plan-out/report.html\n');
     expect(fs.existsSync('/tmp/plan-out')).toBe(false);
   });
 
