@@ -25,9 +25,9 @@ function shown(values: Readonly<Record<string, string | null>>): Record<string, 
 /**
  * Evaluates every check (after the transforms, before any sink) and fails the run naming each
  * one that does not hold. All are evaluated, so one run reports every broken reconciliation.
+ * Each result goes into `results` as it is known, so a failed run's report shows them too.
  */
-export async function runChecks(checks: readonly Check[], rt: RunContext): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
+export async function runChecks(checks: readonly Check[], rt: RunContext, results: CheckResult[] = []): Promise<CheckResult[]> {
   for (const check of checks) {
     const values: Record<string, string | null> = {};
     for (const q of check.queries) {

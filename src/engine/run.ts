@@ -118,7 +118,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     await checkRules(sources, rt);
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
     await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, CONCURRENCY, runStage);
-    result.checks.push(...(await diskFull('checks', () => runChecks(checksFor(pipeline, selection), rt))));
+    await diskFull('checks', () => runChecks(checksFor(pipeline, selection), rt, result.checks));
     if (selection.all) result.measures.push(...(await diskFull('measures', () => runMeasures(pipeline.measures, rt))));
     await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, CONCURRENCY, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
