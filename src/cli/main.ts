@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactDbMessage } from '../components/run-sql.ts';
 import { compilePipeline } from '../config/compile.ts';
+import { DatabaseError } from '../db/driver.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import { describeFsError } from '../engine/fs-errors.ts';
 import { Logger } from '../engine/logger.ts';
@@ -200,7 +201,7 @@ function report(e: unknown, io: Io): number {
     return 1;
   }
   // Connection and server failures are not bugs of ours: say what happened, without a stack.
-  if (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code)) {
+  if (err instanceof DatabaseError || (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code))) {
     io.err(`etl: database error: ${redactDbMessage(err.message)} (${err.code})\n`);
     return 1;
   }
@@ -210,6 +211,7 @@ function report(e: unknown, io: Io): number {
 
 /** The server went away: terminated backend, shutdown, or a dropped socket. */
 function isLostConnection(err: Error & { code?: string }): boolean {
+  if (err instanceof DatabaseError) return err.kind === 'lost';
   if (typeof err?.code === 'string' && /^(57P0[123]|08\w{3}|ECONNRESET|ECONNREFUSED|EPIPE)$/.test(err.code)) return true;
   return typeof err?.message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error/i.test(err.message);
 }
