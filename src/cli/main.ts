@@ -130,8 +130,8 @@ async function dispatch(command: string, args: Args, io: Io, env: NodeJS.Process
     return 0;
   }
   const databaseUrl = args.values.database ?? env['ETL_DATABASE_URL'] ?? undefined;
-  if (databaseUrl !== undefined && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new EtlError('invalid', `the database must be a postgres:// URL (from ${args.values.database ? '--database' : 'ETL_DATABASE_URL'})`);
+  if (databaseUrl !== undefined && databaseUrl !== '' && !/^(postgres(ql)?:\/\/|duckdb$|duckdb:.)/.test(databaseUrl)) {
+    throw new EtlError('invalid', `the database must be a postgres:// URL, duckdb or duckdb:FILE (from ${args.values.database ? '--database' : 'ETL_DATABASE_URL'})`);
   }
   if (command === 'test') return testCommand(file ?? 'test/golden', args, io, databaseUrl || undefined, stop);
 

@@ -12,6 +12,7 @@ import type { FileReport, StageReport } from './component.ts';
 import { verifyAgainstManifest } from '../engine/manifest.ts';
 import { loadVerified } from './source-csv-verified.ts';
 import { RecordChecker } from './record-check.ts';
+import { chunked, loadInChunks } from './source-csv-chunks.ts';
 import { KeyWatch } from './key-watch.ts';
 
 const UTF8_BOM = '\uFEFF';
@@ -120,11 +121,19 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
         if (!rejects.write(stringify([[...padded, String(raw.line), problems.map((p) => p.message).join('; ')]]))) await once(rejects, 'drain');
       }
     }
-    if (!header) throw new EtlError('failed', [{ pos: { file, line: 1, col: 1 }, message: `source "${stage.id}": the file is empty (no header row)` }]);
+    if (!header) throw emptyFile(stage);
     if (batch.length > 0) yield { values: batch, plain };
   }
 
-  const loaded = await rt.driver.load(stage.id, tableColumns.map((c) => c.name), rows());
+  let loaded: number;
+  if (chunked(stage, rt)) {
+    const done = await loadInChunks(stage, rt, {
+      table: stage.id, columns: tableColumns.map((c) => c.name), withLine: lineColumn !== undefined, rejects, keyWatch, keyAt,
+      header: (raw) => parseHeader(raw, stage), tooLong: (raw) => tooLong(stage, raw, rejects ? undefined : rt.invalid), empty: () => emptyFile(stage),
+    });
+    ({ loaded, read, rejected, sha256 } = done);
+    for (const [rule, n] of done.rejectedBy) rejectedBy.set(rule, n);
+  } else loaded = await rt.driver.load(stage.id, tableColumns.map((c) => c.name), rows());
   if (rejects) await new Promise<void>((resolve, reject) => rejects.end((err?: Error | null) => (err ? reject(err) : resolve())));
   if (stage.primaryKey && !keyWatch?.unique) await checkPrimaryKey(stage, lineColumn!, rt);
   // With rules, the lines are needed until the rules have been checked (see engine/rules.ts).
@@ -150,6 +159,10 @@ function tooLong(stage: SourceStage, raw: TextRecord, invalid: InvalidRows | und
     : `source "${stage.id}": a record longer than ${stage.maxRecordBytes} bytes ${rest}`;
   const diagnostic = { pos: { file: stage.file, line: raw.line, col: 1 }, message };
   return new EtlError('failed', invalid?.any ? [...invalid.diagnostics(), diagnostic] : [diagnostic]);
+}
+
+function emptyFile(stage: SourceStage): EtlError {
+  return new EtlError('failed', [{ pos: { file: stage.file, line: 1, col: 1 }, message: `source "${stage.id}": the file is empty (no header row)` }]);
 }
 
 function parseHeader(record: TextRecord, stage: SourceStage): string[] {

@@ -50,6 +50,8 @@ export interface RowFile {
   readonly path: string;
   /** Added to the file's last field: the physical line before the chunk's first. */
   readonly lineBase?: number;
+  /** The longest line the file may hold. */
+  readonly maxLineBytes: number;
 }
 
 /** How a load gets its rows. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Driver } from './driver.ts';
+import { DuckDbDriver } from './duckdb-driver.ts';
 import { startEmbedded } from './embedded-postgres.ts';
 import { PostgresDriver, redactUrl } from './postgres-driver.ts';
 
@@ -12,6 +13,9 @@ export interface OpenOptions {
   readonly signal?: AbortSignal;
 }
 
+/** DuckDB's memory limit unless ETL_DUCKDB_MEMORY_LIMIT says otherwise: with node's own share, a run stays under 2.5 GB. */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '1.5GB';
+
 /** Which kind of database a `--database` value names (undefined: the embedded PostgreSQL). */
 export function databaseKind(url: string | undefined): 'embedded' | 'server' | 'duckdb' {
   if (!url) return 'embedded';
@@ -19,9 +23,14 @@ export function databaseKind(url: string | undefined): 'embedded' | 'server' | '
 }
 
 /**
- * Opens the database a run works in: the server at a `postgres://` URL; else a fresh embedded PostgreSQL that is stopped and removed when the driver closes.
+ * Opens the database a run works in: `duckdb` (in memory) or `duckdb:PATH` (a file); the server at
+ * a `postgres://` URL; else a fresh embedded PostgreSQL that is stopped and removed when the driver closes.
  */
 export async function openDatabase(url?: string, options: OpenOptions = {}): Promise<Driver> {
+  if (url && databaseKind(url) === 'duckdb') {
+    const path = url.slice('duckdb:'.length) || undefined;
+    return DuckDbDriver.open({ path, memoryLimit: process.env['ETL_DUCKDB_MEMORY_LIMIT'] || DEFAULT_DUCKDB_MEMORY_LIMIT, signal: options.signal });
+  }
   if (url) return openServer(url, options.signal);
   const server = await startEmbedded({ signal: options.signal });
   return PostgresDriver.open({ url: server.url, description: 'embedded PostgreSQL', onClose: () => server.stop(), diskFull: () => server.diskFull });
