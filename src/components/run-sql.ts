@@ -36,18 +36,22 @@ export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos'
 }
 
 /**
- * PostgreSQL quotes values in its messages: data errors quote the offending value, and SQL that
- * turns data into names (`name::regclass`) gets it quoted back as a "relation". A quoted part is
- * kept only when it is text of the SQL itself (a column or table the user wrote); from the first
- * part that is not, to the last quote of the message, everything is cut, since a value may itself
- * hold quotes.
+ * Databases quote values in their messages: data errors quote the offending value (PostgreSQL in
+ * `"…"`, DuckDB in `'…'`), and SQL that turns data into names (`name::regclass`) gets it quoted
+ * back as a "relation". A quoted part is kept only when it is text of the SQL itself (a column or
+ * table the user wrote); from the first part that is not, to the last quote of either kind in the
+ * message, everything is cut, since a value may itself hold quotes.
  */
 export function redactDbMessage(message: string, sqlText = ''): string {
-  const quotes: number[] = [];
-  for (let i = message.indexOf('"'); i >= 0; i = message.indexOf('"', i + 1)) quotes.push(i);
-  for (let k = 0; k + 1 < quotes.length; k += 2) {
-    const inner = message.slice(quotes[k]! + 1, quotes[k + 1]);
-    if (inner === '' || !sqlText.includes(inner)) return `${message.slice(0, quotes[k])}"…"${message.slice(quotes[quotes.length - 1]! + 1)}`;
+  const last = Math.max(message.lastIndexOf('"'), message.lastIndexOf("'"));
+  for (let i = 0; i < message.length; i++) {
+    const q = message[i];
+    if (q !== '"' && q !== "'") continue;
+    const close = message.indexOf(q, i + 1);
+    if (close < 0) return `${message.slice(0, i)}"…"`;
+    const inner = message.slice(i + 1, close);
+    if (inner === '' || !sqlText.includes(inner)) return `${message.slice(0, i)}"…"${message.slice(last + 1)}`;
+    i = close;
   }
-  return quotes.length % 2 === 1 ? `${message.slice(0, quotes[quotes.length - 1])}"…"` : message;
+  return message;
 }

@@ -21,7 +21,8 @@ import type { KeyWatch } from './key-watch.ts';
 const CHUNK_BYTES = Number(process.env['ETL_CHECK_CHUNK_BYTES']) || 8 << 20;
 /** Files smaller than this are checked on the main thread: starting the workers would cost more. */
 const MIN_BYTES = Number(process.env['ETL_CHECK_MIN_BYTES']) || 16 << 20;
-const READ_BYTES = 1 << 20;
+/** Bytes per read: a chunk is cut after the read that fills it, at the last record end. */
+const READ_BYTES = Math.min(1 << 20, CHUNK_BYTES);
 
 /** What the load needs to know from the caller, and tells it back. */
 export interface ChunkLoad {
@@ -112,7 +113,9 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
     header, delimiter: stage.delimiter, encoding: stage.encoding, maxRecordBytes: stage.maxRecordBytes,
     withLine: load.withLine, keyAt: load.keyAt, rejects: load.rejects !== undefined,
   };
-  const pool = new CheckPool(Math.max(1, Math.min(2, os.availableParallelism())), setup);
+  const workers = Math.max(1, Math.min(2, os.availableParallelism()));
+  const pool = new CheckPool(workers, setup);
+  rt.log.verbose(`etl: source ${stage.id}: checked by ${workers} worker threads, in chunks of ${CHUNK_BYTES} bytes`);
   let stopped = false;
   let read = 0;
   let rejected = 0;
@@ -189,6 +192,7 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
   try {
     const loaded = await rt.driver.loadFiles!(load.table, load.columns, files());
     await producing;
+    rt.log.verbose(`etl: source ${stage.id}: checked in ${sent} chunks`);
     return { loaded, read, rejected, rejectedBy, sha256: hash.digest('hex') };
   } finally {
     stopped = true;

@@ -236,9 +236,15 @@ export class DuckDbDriver implements Driver {
 
   /** A file's schemas of runs that died (nobody else can have the file open while this run has it), then this run's own. */
   async #openSchema(schema: string): Promise<void> {
-    const left = await this.query("SELECT schema_name AS name FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name LIKE 'etl\\_run\\_%' ESCAPE '\\'");
-    for (const r of left.rows) await this.query(`DROP SCHEMA IF EXISTS ${ident(r['name']!)} CASCADE`);
-    await this.query(`CREATE SCHEMA ${ident(schema)}`);
+    // A connection of its own: the pool's connections start in the run's schema, which is made here.
+    const conn = await this.#instance.connect();
+    try {
+      const left = await conn.runAndReadAll("SELECT schema_name FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name LIKE 'etl\\_run\\_%' ESCAPE '\\'");
+      for (const [name] of left.getRows()) await conn.run(`DROP SCHEMA IF EXISTS ${ident(String(name))} CASCADE`);
+      await conn.run(`CREATE SCHEMA ${ident(schema)}`);
+    } finally {
+      conn.closeSync();
+    }
   }
 
   async #acquire(): Promise<DuckDBConnection> {
