@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { redactDbMessage } from '../components/run-sql.ts';
 import { compilePipeline } from '../config/compile.ts';
 import { DatabaseError } from '../db/driver.ts';
+import { duckdbSyntaxProblems } from '../db/duckdb-dialect.ts';
+import { databaseKind } from '../db/open-database.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import { describeFsError } from '../engine/fs-errors.ts';
 import { Logger } from '../engine/logger.ts';
@@ -137,6 +139,11 @@ async function dispatch(command: string, args: Args, io: Io, env: NodeJS.Process
 
   const pipeline = compile(command, file ?? 'pipeline.yaml', args);
   if (command === 'validate') {
+    // On DuckDB, SQL that its parser refuses is found now, at its file, line and column.
+    if (databaseKind(databaseUrl || undefined) === 'duckdb') {
+      const problems = await duckdbSyntaxProblems(pipeline);
+      if (problems.length > 0) throw new EtlError('invalid', problems);
+    }
     io.out(`${file ?? 'pipeline.yaml'}: valid (${pipeline.stages.size} stages)\n`);
     return 0;
   }
