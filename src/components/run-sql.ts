@@ -44,11 +44,13 @@ export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos'
  */
 export function redactDbMessage(message: string, sqlText = ''): string {
   const last = Math.max(message.lastIndexOf('"'), message.lastIndexOf("'"));
+  const first = message.search(/["']/);
   for (let i = 0; i < message.length; i++) {
     const q = message[i];
     if (q !== '"' && q !== "'") continue;
     const close = message.indexOf(q, i + 1);
-    if (close < 0) return `${message.slice(0, i)}"…"`;
+    // A quote left open: the pairs before it may have been cut wrong (a value holding a quote), so all goes.
+    if (close < 0) return `${message.slice(0, first)}"…"`;
     const inner = message.slice(i + 1, close);
     if (inner === '' || !sqlText.includes(inner)) return `${message.slice(0, i)}"…"${message.slice(last + 1)}`;
     i = close;
