@@ -21,6 +21,8 @@ import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { startEmbedded } from '../src/db/embedded-postgres.ts';
 import { runBaseline, type BaselinePhases } from './bench/baseline.ts';
+import { runDuckScript, type DuckScriptPhases } from './bench/duckdb-script.ts';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../src/db/open-database.ts';
 import { differences } from './bench/compare.ts';
 import { registry, warmPageCache } from './bench/data.ts';
 import { median, runChild, sampleCluster, timed } from './bench/measure.ts';
@@ -59,9 +61,10 @@ async function benchScale(scale: number, runs: number, seed: string, url: string
   const result: ScaleResult = {
     scale, historyRows: reg.summary.historyRows, engineSeconds: [], baselineSeconds: [],
     nodePeakMb: 0, serverPeakEngineMb: 0, serverPeakBaselineMb: 0, engineStages: {}, baselinePhases: { load: 0, types: 0, stages: 0, sinks: 0 },
+    duckEngineSeconds: [], duckScriptSeconds: [], duckNodePeakMb: 0, duckEngineStages: {}, duckScriptPhases: { decode: 0, load: 0, stages: 0, sinks: 0 },
   };
-  const perRun: { stages: Record<string, number>; phases: BaselinePhases }[] = [];
-  const [engineOut, baselineOut, engineLog] = ['out-engine', 'out-baseline', 'engine.log'].map((n) => join(reg.dir, n)) as [string, string, string];
+  const perRun: { stages: Record<string, number>; phases: BaselinePhases; duckStages: Record<string, number>; duckPhases: DuckScriptPhases }[] = [];
+  const [engineOut, baselineOut, engineLog, duckOut, scriptOut, duckLog] = ['out-engine', 'out-baseline', 'engine.log', 'out-engine-duckdb', 'out-duckdb-script', 'engine-duckdb.log'].map((n) => join(reg.dir, n)) as [string, string, string, string, string, string];
   for (let run = 1; run <= runs; run++) {
     log(`bench: scale ${scale} run ${run}/${runs}: engine…`);
     let sampler = sampleCluster(pm);
@@ -81,18 +84,39 @@ async function benchScale(scale: number, runs: number, seed: string, url: string
     result.serverPeakBaselineMb = Math.max(result.serverPeakBaselineMb, sampler.stop());
     log(`bench: baseline ${baseline.seconds.toFixed(2)}s`);
 
-    const diffs = await differences(engineOut, baselineOut, OUTPUTS);
-    if (diffs.length > 0) throw new Error(`the baseline's outputs differ from the engine's (kept in ${engineOut} and ${baselineOut}):\n  ${diffs.join('\n  ')}`);
+    log(`bench: scale ${scale} run ${run}/${runs}: engine on DuckDB…`);
+    const duck = await runChild(process.execPath, [
+      join(ROOT, 'bin', 'etl.js'), 'run', join(ROOT, 'pipeline.yaml'),
+      '--param', `data_dir=${reg.dir}`, '--param', `out_dir=${duckOut}`, '--database', 'duckdb',
+    ], duckLog);
+    const duckText = readFileSync(duckLog, 'utf8');
+    if (duck.exitCode !== 0) throw new Error(`the engine on DuckDB exited with ${duck.exitCode}; its output (${duckLog}) ends:\n${duckText.split('\n').slice(-15).join('\n')}`);
+    log(`bench: engine on DuckDB ${duck.seconds.toFixed(2)}s, node peak RSS ${Math.round(duck.peakRssMb)} MB`);
+
+    log(`bench: scale ${scale} run ${run}/${runs}: DuckDB script…`);
+    rmSync(scriptOut, { recursive: true, force: true });
+    const script = await timed(() => runDuckScript({ root: ROOT, dataDir: reg.dir, outDir: scriptOut, params: pipelineParams(), memoryLimit: DEFAULT_DUCKDB_MEMORY_LIMIT, log }));
+    log(`bench: DuckDB script ${script.seconds.toFixed(2)}s`);
+
+    for (const [name, dir] of [['baseline', baselineOut], ['engine on DuckDB', duckOut], ['DuckDB script', scriptOut]] as const) {
+      const diffs = await differences(engineOut, dir, OUTPUTS);
+      if (diffs.length > 0) throw new Error(`the ${name}'s outputs differ from the engine's (kept in ${engineOut} and ${dir}):\n  ${diffs.join('\n  ')}`);
+    }
     result.engineSeconds.push(engine.seconds);
     result.baselineSeconds.push(baseline.seconds);
+    result.duckEngineSeconds.push(duck.seconds);
+    result.duckScriptSeconds.push(script.seconds);
     result.nodePeakMb = Math.max(result.nodePeakMb, engine.peakRssMb);
-    perRun.push({ stages: engineStages(engineText, engine.seconds), phases: baseline.value });
+    result.duckNodePeakMb = Math.max(result.duckNodePeakMb, duck.peakRssMb);
+    perRun.push({ stages: engineStages(engineText, engine.seconds), phases: baseline.value, duckStages: engineStages(duckText, duck.seconds), duckPhases: script.value });
   }
   // The breakdowns of the median runs, so they add up to the medians shown.
   const middle = (xs: number[]) => xs.indexOf([...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!);
   result.engineStages = perRun[middle(result.engineSeconds)]!.stages;
   result.baselinePhases = perRun[middle(result.baselineSeconds)]!.phases;
-  log(`bench: scale ${scale}: engine ${median(result.engineSeconds).toFixed(2)}s, baseline ${median(result.baselineSeconds).toFixed(2)}s (medians of ${runs}); outputs identical`);
+  result.duckEngineStages = perRun[middle(result.duckEngineSeconds)]!.duckStages;
+  result.duckScriptPhases = perRun[middle(result.duckScriptSeconds)]!.duckPhases;
+  log(`bench: scale ${scale}: engine ${median(result.engineSeconds).toFixed(2)}s, baseline ${median(result.baselineSeconds).toFixed(2)}s, engine on DuckDB ${median(result.duckEngineSeconds).toFixed(2)}s, DuckDB script ${median(result.duckScriptSeconds).toFixed(2)}s (medians of ${runs}); outputs identical`);
   return result;
 }
 

@@ -30,6 +30,7 @@ const CASES: { seed: string; persons: number; days: number; backend: number }[] 
   { seed: 'daily-small', persons: 300, days: 3, backend: 0 },
   { seed: 'daily-a', persons: 3_000, days: 10, backend: 0 },
   { seed: 'daily-b', persons: 3_000, days: 10, backend: 1 },
+  { seed: 'daily-d', persons: 3_000, days: 10, backend: 2 },
 ];
 const backends = databaseBackends();
 

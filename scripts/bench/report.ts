@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import type { BaselinePhases } from './baseline.ts';
+import type { DuckScriptPhases } from './duckdb-script.ts';
 import { median } from './measure.ts';
 
 /** What one scale measured, over all its runs. */
@@ -19,6 +20,12 @@ export interface ScaleResult {
   /** Seconds per kind of stage, from the engine's progress lines of its median run. */
   engineStages: Record<string, number>;
   baselinePhases: BaselinePhases;
+  /** The engine on DuckDB (`--database duckdb`) and the hand-written DuckDB script. */
+  readonly duckEngineSeconds: number[];
+  readonly duckScriptSeconds: number[];
+  duckNodePeakMb: number;
+  duckEngineStages: Record<string, number>;
+  duckScriptPhases: DuckScriptPhases;
 }
 
 /** The daily case (issue 11): one day on the state of the largest scale. */
@@ -75,6 +82,57 @@ export function table(results: readonly ScaleResult[]): string {
   const rows = results.map((r) =>
     `| ${r.scale} | ${r.historyRows.toLocaleString('en-US')} | ${f2(median(r.engineSeconds))} | ${f2(median(r.baselineSeconds))} | ${f2(ratio(r))} | ${f2(perMillion(r))} | ${Math.round(r.nodePeakMb)} | ${Math.round(r.serverPeakEngineMb)} / ${Math.round(r.serverPeakBaselineMb)} |`);
   return [head, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+}
+
+const duckRatio = (r: ScaleResult) => median(r.duckEngineSeconds) / median(r.duckScriptSeconds);
+const speedup = (r: ScaleResult) => median(r.engineSeconds) / median(r.duckEngineSeconds);
+const duckPerMillion = (r: ScaleResult) => median(r.duckEngineSeconds) / (r.historyRows / 1e6);
+
+/** The DuckDB contenders' table (issue 13). */
+export function duckTable(results: readonly ScaleResult[]): string {
+  const head = '| scale | history rows | engine on DuckDB s | DuckDB script s | engine on DuckDB / script | engine on PostgreSQL / on DuckDB | engine on DuckDB s per M rows | node peak RSS MB (engine on DuckDB) |';
+  const rows = results.map((r) =>
+    `| ${r.scale} | ${r.historyRows.toLocaleString('en-US')} | ${f2(median(r.duckEngineSeconds))} | ${f2(median(r.duckScriptSeconds))} | ${f2(duckRatio(r))} | ${f2(speedup(r))} | ${f2(duckPerMillion(r))} | ${Math.round(r.duckNodePeakMb)} |`);
+  return [head, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+}
+
+/** Issue 13's targets, at scale 1.0 when it was run. */
+export function duckTargets(results: readonly ScaleResult[]): string {
+  const full = results.find((r) => r.scale === 1);
+  const seen = (f: (r: ScaleResult) => number) => results.map((r) => `${r.scale}: ${f2(f(r))}`).join(', ');
+  const row = (target: string, ok: (r: ScaleResult) => boolean, f: (r: ScaleResult) => number) =>
+    `| ${target} | ${full ? (ok(full) ? 'met' : 'NOT MET') : 'not measured'} | ${full ? `${f2(f(full))} at scale 1.0` : `scale 1.0 not run (seen: ${seen(f)})`} |`;
+  const worst = results.reduce((m, r) => Math.max(m, r.duckNodePeakMb), 0);
+  const base = results.find((r) => r.scale === 0.1);
+  const flat = base && results.length > 1 ? results.every((r) => Math.abs(duckPerMillion(r) / duckPerMillion(base) - 1) <= 0.2) : undefined;
+  return [
+    '| target | status | measured |',
+    '| --- | --- | --- |',
+    row('engine on DuckDB / DuckDB script ≤ 1.3 at scale 1.0', (r) => duckRatio(r) <= 1.3, duckRatio),
+    row('engine on PostgreSQL / engine on DuckDB ≥ 3 at scale 1.0', (r) => speedup(r) >= 3, speedup),
+    `| node peak RSS ≤ 2.5 GB on DuckDB | ${worst <= 2560 ? 'met' : 'NOT MET'} | largest ${Math.round(worst)} MB over scales ${results.map((r) => r.scale).join(', ')} |`,
+    `| engine on DuckDB s per M rows within ±20 % of scale 0.1's | ${flat === undefined ? 'not measured' : flat ? 'met' : 'NOT MET'} | ${seen(duckPerMillion)} |`,
+  ].join('\n');
+}
+
+/** Where the DuckDB contenders spend their time (median runs). */
+export function duckBreakdown(r: ScaleResult): string {
+  const wall = median(r.duckEngineSeconds);
+  const scriptWall = median(r.duckScriptSeconds);
+  const p = r.duckScriptPhases;
+  const pct = (s: number, w: number) => `${f1(s)} s (${Math.round((s / w) * 100)} %)`;
+  return [
+    `Engine on DuckDB (${f1(wall)} s; as above, from its progress lines):`,
+    '',
+    ...Object.entries(r.duckEngineStages).map(([k, s]) => `- ${k}: ${pct(s, wall)}`),
+    '',
+    `DuckDB script (${f1(scriptWall)} s):`,
+    '',
+    `- decode (CP932 → UTF-8 in two worker threads): ${pct(p.decode, scriptWall)}`,
+    `- load (read_csv with the columns' types, wareki macros): ${pct(p.load, scriptWall)}`,
+    `- stages (the transforms/*.sql and the split, one after the other): ${pct(p.stages, scriptWall)}`,
+    `- sinks (lines made in SQL, COPY TO a file, the header added): ${pct(p.sinks, scriptWall)}`,
+  ].join('\n');
 }
 
 /** The daily case's table and its targets (issue 11: ≤ 30 s a day at scale 1.0, node ≤ 300 MB). */
@@ -192,7 +250,13 @@ ${table(input.results)}
 ## Targets
 
 ${targets(input.results)}
-${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(largest)}\n` : ''}${input.daily ? dailySection(input.daily, input.runs) : ''}
+
+## DuckDB (issue 13)
+
+${duckTable(input.results)}
+
+${duckTargets(input.results)}
+${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(largest)}\n\n${duckBreakdown(largest)}\n` : ''}${input.daily ? dailySection(input.daily, input.runs) : ''}
 ## Method
 
 - **Data**: \`scripts/gen/generate.ts\` at \`round(4.5 M × scale)\` persons, cached in \`.bench-cache/\`
@@ -205,10 +269,16 @@ ${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(la
   assumed: no checks), the SQL of \`transforms/*.sql\` as \`CREATE UNLOGGED TABLE … AS\`, the routing
   split as two queries, the nine files (five feeds, four of state) by \`COPY (SELECT … ORDER BY …) TO STDOUT\`; two connections.
   It does not validate, check reconciliation or write a manifest: that is the engine's extra work.
+- **Engine on DuckDB**: the same command with \`--database duckdb\` (in memory, DuckDB's
+  \`memory_limit\` at its default 1.5GB); node peak RSS includes DuckDB, which runs inside node.
+- **DuckDB script** (\`scripts/bench/duckdb-script.ts\`): CP932 decoded in two worker threads,
+  \`read_csv\` with the columns' types, the same \`transforms/*.sql\`, each file written by DuckDB as
+  lines made in SQL; no checks (valid input assumed), in the benchmark's own process.
 - **Same server**: one embedded cluster (\`startEmbedded()\`, with its throwaway settings) per
   benchmark run; the engine and the baseline each work in a schema of their own and drop it.
-- **Equality**: every run, the baseline's nine files must equal the engine's byte for byte, or the
-  benchmark stops with exit 1.
+- **Equality**: every run, the nine files of the baseline, of the engine on DuckDB and of the DuckDB
+  script must equal the engine's (on PostgreSQL) byte for byte, or the benchmark stops with exit 1.
+- **One contender at a time**: engine on PostgreSQL, baseline, engine on DuckDB, DuckDB script.
 - **Server RSS**: the sum of VmRSS of the postmaster and its children, sampled every 100 ms during
   each contender's run; shared buffers count once per backend that touched them, so it overstates.
 `;

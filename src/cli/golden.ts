@@ -24,6 +24,16 @@ export interface CaseResult {
   readonly report: string;
 }
 
+/**
+ * The engines a case applies to, from its `engines` file (names on lines: `postgres`, `duckdb`), for
+ * a case whose SQL is deliberately one engine's; undefined when it applies to every engine.
+ */
+export function caseEngines(caseDir: string): string[] | undefined {
+  const file = path.join(caseDir, 'engines');
+  if (!fs.existsSync(file)) return undefined;
+  return fs.readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+}
+
 /** Runs `etl` in-process with the given arguments; returns its exit code. */
 export type EtlRunner = (argv: string[], io: { out: (t: string) => void; err: (t: string) => void }) => Promise<number>;
 
@@ -51,7 +61,7 @@ export async function runCase(caseDir: string, run: EtlRunner, options: { root: 
   const name = options.name ?? path.basename(caseDir);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `etl-case-${path.basename(caseDir)}-`));
   try {
-    fs.cpSync(caseDir, work, { recursive: true, filter: (src) => !path.relative(caseDir, src).startsWith('expected') });
+    fs.cpSync(caseDir, work, { recursive: true, filter: (src) => !/^(expected|engines$)/.test(path.relative(caseDir, src)) });
     const sub = (s: string) => s.replaceAll('${ROOT}', options.root).replaceAll('${WORK}', work).trim();
     const read = (f: string) => (fs.existsSync(path.join(caseDir, f)) ? fs.readFileSync(path.join(caseDir, f), 'utf8') : undefined);
     const params = (read('params') ?? '').split('\n').map(sub).filter(Boolean);

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactDbMessage } from '../components/run-sql.ts';
 import { compilePipeline } from '../config/compile.ts';
+import { DatabaseError } from '../db/driver.ts';
+import { duckdbSyntaxProblems } from '../db/duckdb-dialect.ts';
+import { databaseKind } from '../db/open-database.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import { describeFsError } from '../engine/fs-errors.ts';
 import { Logger } from '../engine/logger.ts';
@@ -129,13 +132,18 @@ async function dispatch(command: string, args: Args, io: Io, env: NodeJS.Process
     return 0;
   }
   const databaseUrl = args.values.database ?? env['ETL_DATABASE_URL'] ?? undefined;
-  if (databaseUrl !== undefined && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new EtlError('invalid', `the database must be a postgres:// URL (from ${args.values.database ? '--database' : 'ETL_DATABASE_URL'})`);
+  if (databaseUrl !== undefined && databaseUrl !== '' && !/^(postgres(ql)?:\/\/|duckdb$|duckdb:.)/.test(databaseUrl)) {
+    throw new EtlError('invalid', `the database must be a postgres:// URL, duckdb or duckdb:FILE (from ${args.values.database ? '--database' : 'ETL_DATABASE_URL'})`);
   }
   if (command === 'test') return testCommand(file ?? 'test/golden', args, io, databaseUrl || undefined, stop);
 
   const pipeline = compile(command, file ?? 'pipeline.yaml', args);
   if (command === 'validate') {
+    // On DuckDB, SQL that its parser refuses is found now, at its file, line and column.
+    if (databaseKind(databaseUrl || undefined) === 'duckdb') {
+      const problems = await duckdbSyntaxProblems(pipeline);
+      if (problems.length > 0) throw new EtlError('invalid', problems);
+    }
     io.out(`${file ?? 'pipeline.yaml'}: valid (${pipeline.stages.size} stages)\n`);
     return 0;
   }
@@ -200,7 +208,7 @@ function report(e: unknown, io: Io): number {
     return 1;
   }
   // Connection and server failures are not bugs of ours: say what happened, without a stack.
-  if (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code)) {
+  if (err instanceof DatabaseError || (err && typeof err.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(err.code))) {
     io.err(`etl: database error: ${redactDbMessage(err.message)} (${err.code})\n`);
     return 1;
   }
@@ -210,6 +218,7 @@ function report(e: unknown, io: Io): number {
 
 /** The server went away: terminated backend, shutdown, or a dropped socket. */
 function isLostConnection(err: Error & { code?: string }): boolean {
+  if (err instanceof DatabaseError) return err.kind === 'lost';
   if (typeof err?.code === 'string' && /^(57P0[123]|08\w{3}|ECONNRESET|ECONNREFUSED|EPIPE)$/.test(err.code)) return true;
   return typeof err?.message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error/i.test(err.message);
 }

@@ -21,7 +21,7 @@ export async function countBy(rt: RunContext, table: string, columns: readonly s
   const out: Record<string, ColumnCounts> = {};
   for (const name of columns) {
     const type = types.find((c) => c.name === name)!;
-    if (type.category === 'D') {
+    if (type.kind === 'date' || type.kind === 'timestamp' || type.kind === 'datetime') {
       out[name] = 'not shown: a date or time column is not a code';
       continue;
     }

@@ -42,7 +42,7 @@ export class KeyWatch {
     return this.#ascending || (this.#marked !== undefined && !this.#repeated);
   }
 
-  /** The key of the next loaded row, as the values given to COPY (null for an empty field). */
+  /** The key of the next loaded row, as the checked values loaded (null for an empty field). */
   next(values: readonly (string | null)[]): void {
     if (this.#marked && !this.#repeated) this.#mark(values[0] ?? null);
     if (this.#ascending) this.#follow(values);

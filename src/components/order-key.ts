@@ -28,9 +28,9 @@ export function assertColumnsExist(what: string, key: string, names: readonly st
   }
 }
 
-/** `ORDER BY` terms: text by code point (the "C" collation) whatever the database's default, NULLs last. */
-export function orderTerms(from: string, columns: readonly TableColumn[], orderBy: readonly string[]): string {
-  return orderBy.map((name) => `${sortKey(ident(from), columns.find((c) => c.name === name)!)} ASC NULLS LAST`).join(', ');
+/** The columns of `orderBy`, as the table has them (each checked to exist beforehand). */
+export function keyColumns(columns: readonly TableColumn[], orderBy: readonly string[]): TableColumn[] {
+  return orderBy.map((name) => columns.find((c) => c.name === name)!);
 }
 
 /**
@@ -44,13 +44,4 @@ async function mayTie(table: string, orderBy: readonly string[], rt: RunContext)
   const k = ident(orderBy[0]!);
   const r = await rt.driver.query(`SELECT count(${k}) - count(DISTINCT ${k}) + GREATEST(count(*) - count(${k}) - 1, 0) AS surplus FROM ${table}`);
   return Number(r.rows[0]!['surplus']) > 0;
-}
-
-/**
- * Qualified by the table, so the key is the stored value and never the formatted output column
- * of the same name.
- */
-function sortKey(table: string, c: TableColumn): string {
-  const col = `${table}.${ident(c.name)}`;
-  return c.category === 'S' ? `${col} COLLATE "C"` : col;
 }

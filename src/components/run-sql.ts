@@ -1,57 +1,59 @@
 import type { SqlTransformStage } from '../config/pipeline.ts';
 import { originalOffset, sqlPosition } from '../config/sql-params.ts';
-import type { QueryResult } from '../db/driver.ts';
+import { DatabaseError } from '../db/driver.ts';
 import type { RunContext } from '../engine/run-context.ts';
 import { EtlError, type Position } from '../errors.ts';
 
 /**
- * Runs a stage's SQL behind `prefix` (e.g. `CREATE TABLE x AS`). A database error becomes an
- * EtlError at the line and column of the SQL file where PostgreSQL found it; messages about
- * data values have the values cut out, since they may be a person's name or address.
+ * Makes the stage's table from its SQL (`body`, the stage's bound SQL less its trailing `;`);
+ * resolves with its rows. A database error becomes an EtlError at the line and column of the SQL
+ * file where the database found it; messages about data values have the values cut out, since
+ * they may be a person's name or address.
  */
-export async function runSql(
-  rt: RunContext,
-  stage: Pick<SqlTransformStage, 'id' | 'pos' | 'sql'>,
-  prefix: string,
-  body: string,
-  params: readonly unknown[],
-): Promise<QueryResult> {
+export async function runSql(rt: RunContext, stage: Pick<SqlTransformStage, 'id' | 'pos' | 'sql'>, body: string, params: readonly unknown[]): Promise<number> {
   try {
-    return await rt.driver.query(prefix + body, params);
+    return await rt.driver.createTableAs(stage.id, body, params);
   } catch (e) {
-    throw sqlError(e, stage, prefix.length);
+    throw sqlError(e, stage, 0);
   }
 }
 
 /**
- * Turns a PostgreSQL error raised by a stage's SQL into an EtlError pointing into the SQL,
- * or at the stage when `prefixLength` is null (SQL the engine generated).
+ * Turns a database error raised by a stage's SQL into an EtlError pointing into the SQL (which
+ * began `prefixLength` characters into the statement the database was given), or at the stage
+ * when `prefixLength` is null (SQL the engine generated).
  */
 export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos' | 'sql'>, prefixLength: number | null): Error {
-  const err = e as { message?: string; code?: string; position?: string };
-  // A lost connection is not the SQL's fault: it goes up as it is, to be reported as such.
-  if (typeof err?.code !== 'string' || /^(57P0[123]|08)/.test(err.code)) return e as Error;
+  // A lost connection, a full disk or an interruption is not the SQL's fault: it goes up as it is, to be reported as such.
+  if (!(e instanceof DatabaseError) || e.kind === 'lost' || e.kind === 'disk-full' || e.kind === 'interrupted') return e as Error;
   let pos: Position = stage.pos;
-  if (err.position && prefixLength !== null) {
-    const offset = Number(err.position) - 1 - prefixLength;
+  if (e.position !== undefined && prefixLength !== null) {
+    const offset = e.position - 1 - prefixLength;
     if (offset >= 0) pos = { file: stage.sql.origin.file, ...sqlPosition(stage.sql.origin, originalOffset(stage.sql, offset)) };
   }
-  return new EtlError('failed', [{ pos, message: `stage "${stage.id}": ${redactDbMessage(err.message ?? 'database error', stage.sql.origin.original)} (SQLSTATE ${err.code})` }]);
+  const code = /^[0-9A-Z]{5}$/.test(e.code) ? `SQLSTATE ${e.code}` : e.code;
+  return new EtlError('failed', [{ pos, message: `stage "${stage.id}": ${redactDbMessage(e.message, stage.sql.origin.original)} (${code})` }]);
 }
 
 /**
- * PostgreSQL quotes values in its messages: data errors quote the offending value, and SQL that
- * turns data into names (`name::regclass`) gets it quoted back as a "relation". A quoted part is
- * kept only when it is text of the SQL itself (a column or table the user wrote); from the first
- * part that is not, to the last quote of the message, everything is cut, since a value may itself
- * hold quotes.
+ * Databases quote values in their messages: data errors quote the offending value (PostgreSQL in
+ * `"…"`, DuckDB in `'…'`), and SQL that turns data into names (`name::regclass`) gets it quoted
+ * back as a "relation". A quoted part is kept only when it is text of the SQL itself (a column or
+ * table the user wrote); from the first part that is not, to the last quote of either kind in the
+ * message, everything is cut, since a value may itself hold quotes.
  */
 export function redactDbMessage(message: string, sqlText = ''): string {
-  const quotes: number[] = [];
-  for (let i = message.indexOf('"'); i >= 0; i = message.indexOf('"', i + 1)) quotes.push(i);
-  for (let k = 0; k + 1 < quotes.length; k += 2) {
-    const inner = message.slice(quotes[k]! + 1, quotes[k + 1]);
-    if (inner === '' || !sqlText.includes(inner)) return `${message.slice(0, quotes[k])}"…"${message.slice(quotes[quotes.length - 1]! + 1)}`;
+  const last = Math.max(message.lastIndexOf('"'), message.lastIndexOf("'"));
+  const first = message.search(/["']/);
+  for (let i = 0; i < message.length; i++) {
+    const q = message[i];
+    if (q !== '"' && q !== "'") continue;
+    const close = message.indexOf(q, i + 1);
+    // A quote left open: the pairs before it may have been cut wrong (a value holding a quote), so all goes.
+    if (close < 0) return `${message.slice(0, first)}"…"`;
+    const inner = message.slice(i + 1, close);
+    if (inner === '' || !sqlText.includes(inner)) return `${message.slice(0, i)}"…"${message.slice(last + 1)}`;
+    i = close;
   }
-  return quotes.length % 2 === 1 ? `${message.slice(0, quotes[quotes.length - 1])}"…"` : message;
+  return message;
 }

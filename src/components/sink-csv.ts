@@ -2,10 +2,9 @@ import type { CompileContext } from '../config/compile-context.ts';
 import type { SinkStage } from '../config/pipeline.ts';
 import { hint } from '../config/suggest.ts';
 import type { YamlNode } from '../config/yaml-node.ts';
-import { ident, type TableColumn } from '../engine/run-context.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
 import { countBy } from './count-by.ts';
-import { assertColumnsExist, assertOrderIdentifies, orderTerms } from './order-key.ts';
+import { assertColumnsExist, assertOrderIdentifies, keyColumns } from './order-key.ts';
 
 /** A stage's table written as a CSV file. */
 export const csvSink: Component<SinkStage> = {
@@ -47,9 +46,8 @@ export const csvSink: Component<SinkStage> = {
     assertColumnsExist(what, 'report: count_by', stage.countBy ?? [], stage.from, columns, stage.orderByPos);
     const written = stage.columns ? stage.columns.map((name) => columns.find((c) => c.name === name)!) : columns;
     await assertOrderIdentifies(rt, what, stage.from, stage.orderBy, stage.orderByPos);
-    const select = written.map((c) => `${outputValue(c)} AS ${ident(c.name)}`).join(', ');
     const out = rt.outputs.open(stage.file);
-    const rows = await rt.driver.copyOut(`COPY (SELECT ${select} FROM ${ident(stage.from)} ORDER BY ${orderTerms(stage.from, columns, stage.orderBy)}) TO STDOUT (FORMAT csv, HEADER)`, out);
+    const rows = await rt.driver.writeCsv(stage.from, written, keyColumns(columns, stage.orderBy), out);
     const counted = stage.countBy ? { countsBy: await countBy(rt, stage.from, stage.countBy, columns) } : {};
     // The manifest says what the rows are sorted by when the file holds those columns: a later run
     // that verifies the file may then take its key as proven unique (source-csv-verified.ts).
@@ -72,16 +70,4 @@ function compileReport(id: string, node: YamlNode | undefined, ctx: CompileConte
     else ctx.problems.add(e.keyPos, `sink "${id}": report: unknown key "${e.key}"${hint(e.key, ['count_by'], 'keys')}`);
   }
   return countBy;
-}
-
-/**
- * The SPEC's output form of a value: booleans as true/false, and an empty text as an
- * empty field (COPY would write `""` to tell it from NULL; the format has no such distinction).
- * Dates and timestamps already print as ISO under the session's DateStyle.
- */
-function outputValue(c: TableColumn): string {
-  const col = ident(c.name);
-  if (c.category === 'B') return `CASE WHEN ${col} THEN 'true' WHEN NOT ${col} THEN 'false' END`;
-  if (c.category === 'S') return `NULLIF(${col}, '')`;
-  return col;
 }

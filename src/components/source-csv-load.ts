@@ -1,25 +1,25 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { SourceStage } from '../config/pipeline.ts';
 import { decodeRegions, scanRecords, type TextRecord } from '../csv/text-records.ts';
-import { isMalformed, positionIn, splitFields, type Malformed } from '../csv/split-fields.ts';
+import { isMalformed, splitFields } from '../csv/split-fields.ts';
+import type { RowBatch } from '../db/driver.ts';
 import { LIST_LIMIT, type InvalidRows } from '../engine/invalid-rows.ts';
 import { ident, type RunContext } from '../engine/run-context.ts';
 import { EtlError } from '../errors.ts';
-import { isInvalid } from '../types/column-type.ts';
 import type { FileReport, StageReport } from './component.ts';
 import { verifyAgainstManifest } from '../engine/manifest.ts';
 import { loadVerified } from './source-csv-verified.ts';
-import { escapeCopyText, hasCopySpecial } from './copy-text.ts';
+import { RecordChecker } from './record-check.ts';
+import { chunked, loadInChunks } from './source-csv-chunks.ts';
 import { KeyWatch } from './key-watch.ts';
 
 const UTF8_BOM = '\uFEFF';
 /** The column holding each row's line when the pipeline did not ask for one. */
 export const HIDDEN_LINE = 'etl_line';
 /**
- * Rows handed to COPY per chunk, and bytes read per chunk. Both keep every string the load makes
+ * Rows handed to the database per batch, and bytes read per chunk. Both keep every string the load makes
  * below V8's large-object size (128 KiB), so they die young in the scavenged space: with 1 MiB
  * reads and 2000-row batches the load was slower and node's peak RSS 270 MB instead of 170 MB.
  */
@@ -33,7 +33,7 @@ const BATCH_CHARS = 1 << 17;
 
 /**
  * Streams a CSV file into a typed table: decoded strictly in large regions, split into records,
- * checked column by column, and sent to PostgreSQL with `COPY … FROM STDIN`. Invalid rows
+ * checked column by column, and handed to the database in batches as they are checked. Invalid rows
  * are listed (fail) or written to the rejects file (reject); they never reach the table.
  */
 export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<StageReport> {
@@ -42,11 +42,11 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
     if (verified) return verified;
   }
   const cols = stage.columns;
-  const tableColumns = cols.map((c) => `${ident(c.name)} ${c.type.sqlType(c.options)}`);
   // A primary key and rules are checked by line, so the lines are loaded even when no line_column is asked for.
   const lineColumn = stage.lineColumn ?? (stage.primaryKey || stage.rules.length > 0 ? HIDDEN_LINE : undefined);
-  if (lineColumn) tableColumns.push(`${ident(lineColumn)} integer`);
-  await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${tableColumns.join(', ')})`);
+  const tableColumns = cols.map((c) => ({ name: c.name, sqlType: c.type.sqlType(c.options) }));
+  if (lineColumn) tableColumns.push({ name: lineColumn, sqlType: 'integer' });
+  await rt.driver.createTable(stage.id, tableColumns);
   let sha256: string | undefined;
 
   const file = stage.file;
@@ -54,21 +54,18 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
   // The primary key's columns, where each sits among the declared ones, and a watch that may spare its check.
   const keyColumns = (stage.primaryKey ?? []).map((name) => cols.find((c) => c.name === name)!);
   const keyWatch = stage.primaryKey ? KeyWatch.for(keyColumns) : undefined;
-  const keySlot = cols.map((c) => keyColumns.indexOf(c));
+  const keyAt = keyColumns.map((c) => cols.indexOf(c));
   const keyValues: (string | null)[] = keyColumns.map(() => null);
   let header: string[] | undefined;
-  let indexes: number[] = [];
+  let checker: RecordChecker | undefined;
   let read = 0;
   let rejected = 0;
   const rejectedBy = new Map<string, number>();
+  const width = cols.length + (lineColumn ? 1 : 0);
 
-  const problem = (line: number, col: number | undefined, message: string, rowProblems: string[], first: boolean) => {
-    rowProblems.push(message);
-    if (!rejects) rt.invalid.add(stage.id, { file, line, col }, message, first);
-  };
-
-  async function* rows(): AsyncGenerator<string> {
-    let batch: string[] = [];
+  async function* rows(): AsyncGenerator<RowBatch> {
+    let batch: (string | null)[] = [];
+    let plain = true;
     let batchChars = 0;
     const size = fs.statSync(file).size;
     const started = Date.now();
@@ -88,94 +85,61 @@ export async function loadCsv(stage: SourceStage, rt: RunContext): Promise<Stage
         if (raw.tooLong) throw tooLong(stage, raw, rejects ? undefined : rt.invalid);
         if (!header) {
           header = parseHeader(raw, stage);
-          indexes = cols.map((c) => header!.indexOf(c.name));
+          checker = new RecordChecker(cols, header, stage.delimiter, stage.encoding);
           if (rejects) rejects.write(stringify([[...header, 'line', 'reason']]));
           continue;
         }
         read++;
-        const rowProblems: string[] = [];
-        let fields: string[] | undefined;
-        if (raw.unclosed) {
-          problem(raw.line, 1, 'malformed CSV: a quoted field is never closed (it runs to the end of the file)', rowProblems, true);
-        } else if (raw.badAt !== undefined) {
-          problem(raw.line, raw.badAt + 1, `bytes that are not valid ${stage.encoding}`, rowProblems, true);
-        } else if (!raw.plain && raw.text.includes('\0')) {
-          const at = positionIn(raw.text, raw.line, raw.text.indexOf('\0'));
-          problem(at.line, at.col, 'a NUL byte', rowProblems, true);
-        } else {
-          // Without a quote the fields are the text between delimiters; only a quote needs the full reader.
-          const split: Malformed | { values: string[]; starts?: number[] } = !raw.plain && raw.text.includes('"')
-            ? splitFields(raw.text, stage.delimiter)
-            : { values: raw.text.split(stage.delimiter) };
-          if (isMalformed(split)) {
-            const at = positionIn(raw.text, raw.line, split.at);
-            problem(at.line, at.col, `malformed CSV: ${split.malformed}`, rowProblems, true);
-          } else if (split.values.length !== header.length) {
-            problem(raw.line, 1, `expected ${header.length} fields, found ${split.values.length}`, rowProblems, true);
-            fields = split.values;
-          } else {
-            fields = split.values;
-            // A field's own text needs escaping for COPY only when the record holds a special character.
-            const special = !raw.plain && hasCopySpecial(raw.text);
-            let out = '';
-            for (let k = 0; k < cols.length; k++) {
-              const col = cols[k]!;
-              const text = fields[indexes[k]!]!;
-              let value: string;
-              if (text === '') {
-                if (col.required) {
-                  const at = fieldPosition(raw, split.starts, indexes[k]!, stage.delimiter);
-                  problem(at.line, at.col, `column "${col.name}": empty, but required`, rowProblems, rowProblems.length === 0);
-                }
-                value = '\\N';
-                if (keySlot[k]! >= 0) keyValues[keySlot[k]!] = null;
-              } else {
-                const parsed = col.type.parse(text, col.options);
-                if (isInvalid(parsed)) {
-                  const at = fieldPosition(raw, split.starts, indexes[k]!, stage.delimiter);
-                  problem(at.line, at.col, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`, rowProblems, rowProblems.length === 0);
-                  value = '';
-                } else {
-                  value = parsed === text && !special ? text : escapeCopyText(parsed);
-                  if (keySlot[k]! >= 0) keyValues[keySlot[k]!] = parsed;
-                }
-              }
-              out += k === 0 ? value : `\t${value}`;
-            }
-            if (rowProblems.length === 0) {
-              keyWatch?.next(keyValues);
-              const row = lineColumn ? `${out}\t${raw.line}` : out;
-              batch.push(row);
-              batchChars += row.length;
-              if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) {
-                yield `${batch.join('\n')}\n`;
-                batch = [];
-                batchChars = 0;
-              }
-            }
+        if (checker!.check(raw)) {
+          const values = checker!.values;
+          if (keyWatch) {
+            for (let k = 0; k < keyAt.length; k++) keyValues[k] = values[keyAt[k]!]!;
+            keyWatch.next(keyValues);
           }
+          for (let k = 0; k < values.length; k++) batch.push(values[k]!);
+          if (lineColumn) batch.push(String(raw.line));
+          plain &&= checker!.plain;
+          batchChars += raw.text.length;
+          if (batch.length >= BATCH_ROWS * width || batchChars >= BATCH_CHARS) {
+            yield { values: batch, plain };
+            batch = [];
+            plain = true;
+            batchChars = 0;
+          }
+          continue;
         }
-        if (rowProblems.length > 0 && rejects) {
-          rejected++;
-          for (const rule of new Set(rowProblems)) rejectedBy.set(rule, (rejectedBy.get(rule) ?? 0) + 1);
-          const original = fields ?? [];
-          const padded = header.map((_, k) => original[k] ?? '');
-          // Waits while the file is behind, so that a file of bad rows cannot fill memory.
-          if (!rejects.write(stringify([[...padded, String(raw.line), rowProblems.join('; ')]]))) await once(rejects, 'drain');
+        const problems = checker!.problems;
+        if (!rejects) {
+          for (const [i, p] of problems.entries()) rt.invalid.add(stage.id, { file, line: p.line, col: p.col }, p.message, i === 0);
+          continue;
         }
+        rejected++;
+        for (const rule of new Set(problems.map((p) => p.message))) rejectedBy.set(rule, (rejectedBy.get(rule) ?? 0) + 1);
+        const original = checker!.fields ?? [];
+        const padded = header.map((_, k) => original[k] ?? '');
+        // Waits while the file is behind, so that a file of bad rows cannot fill memory.
+        if (!rejects.write(stringify([[...padded, String(raw.line), problems.map((p) => p.message).join('; ')]]))) await once(rejects, 'drain');
       }
     }
-    if (!header) throw new EtlError('failed', [{ pos: { file, line: 1, col: 1 }, message: `source "${stage.id}": the file is empty (no header row)` }]);
-    if (batch.length > 0) yield `${batch.join('\n')}\n`;
+    if (!header) throw emptyFile(stage);
+    if (batch.length > 0) yield { values: batch, plain };
   }
 
-  const loaded = await rt.driver.copyIn(`COPY ${ident(stage.id)} FROM STDIN`, Readable.from(rows(), { objectMode: false }));
+  let loaded: number;
+  if (chunked(stage, rt)) {
+    const done = await loadInChunks(stage, rt, {
+      table: stage.id, columns: tableColumns.map((c) => c.name), withLine: lineColumn !== undefined, rejects, keyWatch, keyAt,
+      header: (raw) => parseHeader(raw, stage), tooLong: (raw) => tooLong(stage, raw, rejects ? undefined : rt.invalid), empty: () => emptyFile(stage),
+    });
+    ({ loaded, read, rejected, sha256 } = done);
+    for (const [rule, n] of done.rejectedBy) rejectedBy.set(rule, n);
+  } else loaded = await rt.driver.load(stage.id, tableColumns.map((c) => c.name), rows());
   if (rejects) await new Promise<void>((resolve, reject) => rejects.end((err?: Error | null) => (err ? reject(err) : resolve())));
   if (stage.primaryKey && !keyWatch?.unique) await checkPrimaryKey(stage, lineColumn!, rt);
   // With rules, the lines are needed until the rules have been checked (see engine/rules.ts).
-  if (lineColumn === HIDDEN_LINE && stage.rules.length === 0) await rt.driver.query(`ALTER TABLE ${ident(stage.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
+  if (lineColumn === HIDDEN_LINE && stage.rules.length === 0) await rt.driver.dropColumn(stage.id, HIDDEN_LINE);
   // Statistics now, so that the transforms are planned for the table's real size and values.
-  await rt.driver.query(`ANALYZE ${ident(stage.id)}`);
+  await rt.driver.analyze(stage.id);
   if (sha256 === undefined) throw new Error(`source "${stage.id}": the file was not read to its end`);
   if (stage.verify) verifyAgainstManifest(stage, sha256);
   const files: FileReport[] = [{ role: 'input', stage: stage.id, path: file, rows: read, sha256 }];
@@ -195,6 +159,10 @@ function tooLong(stage: SourceStage, raw: TextRecord, invalid: InvalidRows | und
     : `source "${stage.id}": a record longer than ${stage.maxRecordBytes} bytes ${rest}`;
   const diagnostic = { pos: { file: stage.file, line: raw.line, col: 1 }, message };
   return new EtlError('failed', invalid?.any ? [...invalid.diagnostics(), diagnostic] : [diagnostic]);
+}
+
+function emptyFile(stage: SourceStage): EtlError {
+  return new EtlError('failed', [{ pos: { file: stage.file, line: 1, col: 1 }, message: `source "${stage.id}": the file is empty (no header row)` }]);
 }
 
 function parseHeader(record: TextRecord, stage: SourceStage): string[] {
@@ -228,12 +196,6 @@ async function* counted(chunks: AsyncIterable<Buffer>, onChunk: (bytesSoFar: num
 }
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
-
-/** Line and column where field `index` of a record starts; `starts` is found again when the fast split skipped it. */
-function fieldPosition(raw: TextRecord, starts: number[] | undefined, index: number, delimiter: string): { line: number; col: number } {
-  const found = starts ?? (splitFields(raw.text, delimiter) as { starts: number[] }).starts;
-  return positionIn(raw.text, raw.line, found[index]!);
-}
 
 /** Every row whose key repeats an earlier row's is a problem at its line, naming the first line. No key value is printed. */
 async function checkPrimaryKey(stage: SourceStage, lineColumn: string, rt: RunContext): Promise<void> {

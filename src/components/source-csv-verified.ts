@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { Transform } from 'node:stream';
 import type { SourceStage } from '../config/pipeline.ts';
+import { DatabaseError } from '../db/driver.ts';
 import { manifestEntry, verifyAgainstManifest, type ManifestEntry } from '../engine/manifest.ts';
 import { ident, type RunContext } from '../engine/run-context.ts';
 import { displayPath } from '../errors.ts';
@@ -31,27 +31,27 @@ export async function loadVerified(stage: SourceStage, rt: RunContext): Promise<
 
   const table = ident(stage.id);
   const byName = new Map(stage.columns.map((c) => [c.name, c]));
-  await rt.driver.query(`CREATE UNLOGGED TABLE ${table} (${header.map((n) => `${ident(n)} ${byName.get(n)!.type.sqlType(byName.get(n)!.options)}`).join(', ')})`);
+  await rt.driver.createTable(stage.id, header.map((n) => ({ name: n, sqlType: byName.get(n)!.type.sqlType(byName.get(n)!.options) })));
   const hash = createHash('sha256');
   const size = fs.statSync(stage.file).size;
-  let bytes = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  async function* hashed(): AsyncGenerator<Buffer> {
+    let bytes = 0;
+    for await (const chunk of fs.createReadStream(stage.file, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>) {
       hash.update(chunk);
       bytes += chunk.length;
       rt.log.progress(`etl: source ${stage.id}: ${(bytes / 1048576).toFixed(1)} of ${(size / 1048576).toFixed(1)} MiB (verified file, read by the database)`);
-      done(null, chunk);
-    },
-  });
+      yield chunk;
+    }
+  }
   let rows: number;
   try {
-    rows = await rt.driver.copyIn(`COPY ${table} (${header.map(ident).join(', ')}) FROM STDIN (FORMAT csv, HEADER)`, fs.createReadStream(stage.file, { highWaterMark: READ_BYTES }).pipe(hashing));
+    rows = await rt.driver.loadCsv(stage.id, header, hashed());
   } catch (e) {
-    // A value the database refused (SQLSTATE class 22 or 23): the file is not what the manifest
-    // vouches for, or not what the pipeline declares; the checked path tells which, at its line.
-    // Anything else (a signal, a lost connection) ends the run as it is.
-    if (!/^2[23]/.test(String((e as { code?: unknown }).code))) throw e;
-    await rt.driver.query(`DROP TABLE ${table}`);
+    // A value the database refused: the file is not what the manifest vouches for, or not what
+    // the pipeline declares; the checked path tells which, at its line. Anything else (a signal,
+    // a lost connection) ends the run as it is.
+    if (!(e instanceof DatabaseError && e.kind === 'data')) throw e;
+    await rt.driver.dropTable(stage.id);
     return undefined;
   }
   verifyAgainstManifest(stage, hash.digest('hex'), entry);
@@ -59,12 +59,12 @@ export async function loadVerified(stage: SourceStage, rt: RunContext): Promise<
   if (required.length > 0) {
     const nulls = await rt.driver.query(`SELECT count(*) AS n FROM ${table} WHERE ${required.map((c) => `${ident(c.name)} IS NULL`).join(' OR ')}`);
     if (Number(nulls.rows[0]!['n']) > 0) {
-      await rt.driver.query(`DROP TABLE ${table}`);
+      await rt.driver.dropTable(stage.id);
       return undefined;
     }
   }
   // Statistics now, so that the transforms are planned for the table's real size and values.
-  await rt.driver.query(`ANALYZE ${table}`);
+  await rt.driver.analyze(stage.id);
   rt.log.verbose(`etl: source ${stage.id}: the file is the one ${displayPath(stage.verify!.manifest)} lists; read by the database's CSV reader`);
   return { rows, counts: { read: rows }, files: [{ role: 'input', stage: stage.id, path: stage.file, rows, sha256: entry.sha256 }] };
 }

@@ -61,7 +61,7 @@ export const splitTransform: Component<SplitStage> = {
   async run(stage, rt) {
     const params = stage.sql.params.map((p) => rt.pipeline.params[p]);
     try {
-      await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} AS ${stage.sql.text}`, params);
+      await rt.driver.createTableAs(stage.id, stage.sql.text, params);
     } catch (e) {
       // The statement is built from the routes: errors point at them, not into SQL nobody wrote.
       const { file, line, col } = stage.sql.origin;
@@ -70,8 +70,7 @@ export const splitTransform: Component<SplitStage> = {
     const columns = (await rt.columnsOf(stage.id)).filter((c) => c.name !== ROUTE_COLUMN).map((c) => ident(c.name)).join(', ');
     const counts: Record<string, number> = {};
     for (const route of stage.routes) {
-      const r = await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(route.name)} AS SELECT ${columns} FROM ${ident(stage.id)} WHERE ${ROUTE_COLUMN} = $1`, [route.name]);
-      counts[route.name] = r.rowCount;
+      counts[route.name] = await rt.driver.createTableAs(route.name, `SELECT ${columns} FROM ${ident(stage.id)} WHERE ${ROUTE_COLUMN} = $1`, [route.name]);
     }
     const total = await rt.driver.query(`SELECT (SELECT count(*) FROM ${ident(stage.inputs[0]!)}) AS input, (SELECT count(*) FROM ${ident(stage.id)} WHERE ${ROUTE_COLUMN} IS NULL) AS unrouted`);
     const input = Number(total.rows[0]!['input']);

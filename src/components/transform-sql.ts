@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import type { SqlTransformStage } from '../config/pipeline.ts';
 import { bindSql } from '../config/sql-params.ts';
-import { ident } from '../engine/run-context.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
 import { runSql } from './run-sql.ts';
 import { hint } from '../config/suggest.ts';
@@ -61,8 +60,7 @@ export const sqlTransform: Component<SqlTransformStage> = {
   async run(stage, rt) {
     const body = stripTrailingSemicolons(stage.sql.text);
     const params = stage.sql.params.map((p) => rt.pipeline.params[p]);
-    const result = await runSql(rt, stage, `CREATE UNLOGGED TABLE ${ident(stage.id)} AS\n`, body, params);
-    return { rows: result.rowCount };
+    return { rows: await runSql(rt, stage, body, params) };
   },
 };
 

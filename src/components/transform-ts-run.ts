@@ -1,14 +1,14 @@
-import { PassThrough, Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { TsTransformStage } from '../config/pipeline.ts';
-import { ident, type RunContext, type TableColumn } from '../engine/run-context.ts';
+import type { RowBatch } from '../db/driver.ts';
+import type { RunContext } from '../engine/run-context.ts';
 import { EtlError } from '../errors.ts';
 import type { StageReport } from './component.ts';
-import { escapeCopyText, parseCopyLine } from './copy-text.ts';
-import { assertColumnsExist, assertOrderIdentifies, orderTerms } from './order-key.ts';
+import { assertColumnsExist, assertOrderIdentifies, keyColumns } from './order-key.ts';
 
 /** A row as a ts: transform sees it: plain values only, never a JS Date, so no time zone can shift anything. */
-export type Row = Record<string, string | number | boolean | null>;
+export type { Row } from '../db/driver.ts';
+import type { Row } from '../db/driver.ts';
 
 /** What the function gets beside each row. */
 export interface TransformContext {
@@ -19,11 +19,14 @@ export interface TransformContext {
   /** What the module's `init(ctx)` returned, or `{}`: state a function carries from row to row (give order_by then). */
   state: Record<string, unknown>;
 }
+/** Values handed to the driver per batch (about 2,000 rows of the flagship's day). */
+const BATCH_VALUES = 40_000;
+
 export type RowFunction = (row: Row, ctx: TransformContext) => Row | Row[] | null | undefined;
 
 /**
- * Streams the first input out with COPY (in `order_by` order when given), calls the module's
- * default export on each row, and streams what it returns into the stage's table with COPY. Side
+ * Streams the first input's rows out of the database (in `order_by` order when given), calls the
+ * module's default export on each row, and streams what it returns into the stage's table. Side
  * inputs are read whole first; an `init(ctx)` export, when there is one, makes the state the
  * function carries from row to row. Output columns are declared, or taken from the first returned
  * row's keys (typed like the input column of the same name, else text).
@@ -36,9 +39,8 @@ export async function runTsTransform(stage: TsTransformStage, rt: RunContext): P
   let columns: { name: string; sqlType: string }[] | undefined = stage.columns ? [...stage.columns] : undefined;
   const inputs: Record<string, Row[]> = {};
   for (const side of sideInputs) {
-    const cols = await rt.columnsOf(side);
     inputs[side] = [];
-    for await (const rows of copyRows(rt, `COPY (SELECT * FROM ${ident(side)}) TO STDOUT`, cols)) inputs[side].push(...rows);
+    for await (const rows of rt.driver.readRows(side)) inputs[side].push(...rows);
   }
   const ctx: TransformContext = { params: rt.pipeline.params, stage: stage.id, inputs, state: {} };
   if (init) {
@@ -48,18 +50,18 @@ export async function runTsTransform(stage: TsTransformStage, rt: RunContext): P
       throw fail(`init threw: ${(e as Error)?.message ?? String(e)}`);
     }
   }
-  let order = '';
+  let order = keyColumns(inputCols, []);
   if (stage.orderBy) {
     const what = `transform "${stage.id}"`;
     assertColumnsExist(what, 'order_by', stage.orderBy, input, inputCols, stage.pos);
     await assertOrderIdentifies(rt, what, input, stage.orderBy, stage.pos);
-    order = ` ORDER BY ${orderTerms(input, inputCols, stage.orderBy)}`;
+    order = keyColumns(inputCols, stage.orderBy);
   }
   let inputRows = 0;
 
-  async function* produce(): AsyncGenerator<string> {
-    let batch: string[] = [];
-    for await (const rows of copyRows(rt, `COPY (SELECT * FROM ${ident(input)}${order}) TO STDOUT`, inputCols)) {
+  async function* produce(): AsyncGenerator<RowBatch> {
+    let batch: (string | null)[] = [];
+    for await (const rows of rt.driver.readRows(input, order)) {
       for (const row of rows) {
         inputRows++;
         let result: ReturnType<RowFunction>;
@@ -72,51 +74,28 @@ export async function runTsTransform(stage: TsTransformStage, rt: RunContext): P
         for (const out of Array.isArray(result) ? result : [result]) {
           if (typeof out !== 'object' || out === null) throw fail(`the function returned ${typeof out}, not a row object`);
           columns ??= Object.keys(out).map((name) => ({ name, sqlType: inputCols.find((c) => c.name === name)?.sqlType ?? 'text' }));
-          batch.push(toCopyLine(out, columns, fail));
+          pushValues(batch, out, columns, fail);
         }
-        if (batch.length >= 2000) {
-          yield `${batch.join('\n')}\n`;
+        if (batch.length >= BATCH_VALUES) {
+          yield { values: batch, plain: false };
           batch = [];
         }
       }
     }
-    if (batch.length > 0) yield `${batch.join('\n')}\n`;
+    if (batch.length > 0) yield { values: batch, plain: false };
   }
 
   const gen = produce();
   const first = await gen.next();
   columns ??= inputCols.map((c) => ({ name: c.name, sqlType: c.sqlType }));
-  await rt.driver.query(`CREATE UNLOGGED TABLE ${ident(stage.id)} (${columns.map((c) => `${ident(c.name)} ${c.sqlType}`).join(', ')})`);
+  await rt.driver.createTable(stage.id, columns);
   if (first.done) return { rows: 0, counts: { input: inputRows } };
-  async function* all(): AsyncGenerator<string> {
-    yield first.value as string;
+  async function* all(): AsyncGenerator<RowBatch> {
+    yield first.value as RowBatch;
     yield* gen;
   }
-  const rows = await rt.driver.copyIn(`COPY ${ident(stage.id)} FROM STDIN`, Readable.from(all(), { objectMode: false }));
+  const rows = await rt.driver.load(stage.id, columns.map((c) => c.name), all());
   return { rows, counts: { input: inputRows } };
-}
-
-/** The rows of a `COPY … TO STDOUT` (text format), in batches as they arrive. */
-async function* copyRows(rt: RunContext, sql: string, cols: readonly TableColumn[]): AsyncGenerator<Row[]> {
-  const raw = new PassThrough();
-  const reading = rt.driver.copyOut(sql, raw);
-  let finished = false;
-  try {
-    let rest = '';
-    for await (const chunk of raw as AsyncIterable<Buffer>) {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop()!;
-      yield lines.map((line) => toRow(line, cols));
-    }
-    finished = true;
-  } finally {
-    // A reader that stopped early (the function threw) leaves the COPY to fail on its own: not an error of its own.
-    if (!finished) {
-      reading.catch(() => undefined);
-      raw.destroy();
-    }
-  }
-  await reading;
 }
 
 async function loadModule(stage: TsTransformStage): Promise<{ fn: RowFunction; init?: (ctx: TransformContext) => unknown }> {
@@ -139,34 +118,19 @@ async function loadModule(stage: TsTransformStage): Promise<{ fn: RowFunction; i
   return { fn: fn as RowFunction, init: mod.init as ((ctx: TransformContext) => Record<string, unknown>) | undefined };
 }
 
-function toRow(line: string, cols: readonly TableColumn[]): Row {
-  const values = parseCopyLine(line);
-  const row: Row = {};
-  for (let i = 0; i < cols.length; i++) {
-    const v = values[i] ?? null;
-    const c = cols[i]!;
-    if (v === null) row[c.name] = null;
-    else if (c.category === 'B') row[c.name] = v === 't';
-    else if (c.category === 'N' && /^(integer|smallint|real|double precision)$/.test(c.sqlType)) row[c.name] = Number(v);
-    else row[c.name] = v;
-  }
-  return row;
-}
-
-function toCopyLine(row: Row, columns: readonly { name: string }[], fail: (m: string) => Error): string {
+/** Appends a returned row's values, in the output columns' order, to a batch for the driver's load. */
+function pushValues(batch: (string | null)[], row: Row, columns: readonly { name: string }[], fail: (m: string) => Error): void {
   for (const key of Object.keys(row)) {
     if (!columns.some((c) => c.name === key)) throw fail(`a returned row has key "${key}", which is not among the output columns (${columns.map((c) => c.name).join(', ')})`);
   }
-  return columns
-    .map((c) => {
-      const v = row[c.name] as unknown;
-      if (v === null || v === undefined) return '\\N';
-      if (typeof v === 'string') return escapeCopyText(v);
-      if (typeof v === 'boolean') return v ? 'true' : 'false';
-      if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-      if (typeof v === 'bigint') return String(v);
-      if (v instanceof Date) throw fail(`column "${c.name}": return dates as "YYYY-MM-DD" text, not a Date (a Date would shift with the time zone)`);
-      throw fail(`column "${c.name}": cannot store a value of type ${typeof v}`);
-    })
-    .join('\t');
+  for (const c of columns) {
+    const v = row[c.name] as unknown;
+    if (v === null || v === undefined) batch.push(null);
+    else if (typeof v === 'string') batch.push(v);
+    else if (typeof v === 'boolean') batch.push(v ? 'true' : 'false');
+    else if (typeof v === 'number' && Number.isFinite(v)) batch.push(String(v));
+    else if (typeof v === 'bigint') batch.push(String(v));
+    else if (v instanceof Date) throw fail(`column "${c.name}": return dates as "YYYY-MM-DD" text, not a Date (a Date would shift with the time zone)`);
+    else throw fail(`column "${c.name}": cannot store a value of type ${typeof v}`);
+  }
 }

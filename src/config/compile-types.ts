@@ -1,5 +1,5 @@
-import { require as tsxRequire } from 'tsx/cjs/api';
-import { invalid, type ColumnType } from '../types/column-type.ts';
+import type { ColumnType } from '../types/column-type.ts';
+import { moduleType as loadTypeModule, narrowType } from '../types/type-recipe.ts';
 import type { CompileContext } from './compile-context.ts';
 import type { YamlNode } from './yaml-node.ts';
 import { hint } from './suggest.ts';
@@ -36,20 +36,18 @@ export function compileTypes(node: YamlNode | undefined, ctx: CompileContext): v
 function moduleType(name: string, node: YamlNode, ctx: CompileContext): ColumnType | undefined {
   const file = ctx.existingFile(node, `type "${name}": ts`);
   if (!file) return undefined;
-  let exported: unknown;
+  let type: ColumnType | string;
   try {
-    const mod = tsxRequire(file, import.meta.url) as { default?: unknown };
-    exported = mod.default ?? mod;
+    type = loadTypeModule(file, name);
   } catch (e) {
     ctx.problems.add(node.pos, `type "${name}": cannot load ${file}: ${(e as Error).message.split('\n')[0]}`);
     return undefined;
   }
-  const t = exported as Partial<ColumnType> | undefined;
-  if (!t || typeof t.parse !== 'function' || typeof t.sqlType !== 'function') {
-    ctx.problems.add(node.pos, `type "${name}": the module's default export needs parse(text, options) and sqlType(options)`);
+  if (typeof type === 'string') {
+    ctx.problems.add(node.pos, `type "${name}": ${type}`);
     return undefined;
   }
-  return { ...t, name, description: t.description ?? name } as ColumnType;
+  return type;
 }
 
 function derivedType(name: string, values: ReadonlyMap<string, YamlNode>, node: YamlNode, ctx: CompileContext): ColumnType | undefined {
@@ -64,29 +62,16 @@ function derivedType(name: string, values: ReadonlyMap<string, YamlNode>, node: 
     ctx.problems.add(baseNode.pos, `${what}: unknown base type "${baseNode.text ?? ''}"${hint(baseNode.text ?? '', ctx.types.names(), 'types')}`);
     return undefined;
   }
-  let pattern: RegExp | undefined;
+  let pattern: string | undefined;
   const patternNode = values.get('pattern');
   if (patternNode) {
     try {
-      pattern = new RegExp(`^(?:${patternNode.text ?? ''})$`, 'u');
+      new RegExp(`^(?:${patternNode.text ?? ''})$`, 'u');
+      pattern = patternNode.text ?? '';
     } catch (e) {
       ctx.problems.add(patternNode.pos, `${what}: pattern is not a regular expression: ${(e as Error).message}`);
     }
   }
-  const allowed = values.has('values') ? new Set(ctx.names(values.get('values'), `${what}: values`).map((v) => v.name)) : undefined;
-  const patternRule = invalid(`does not match the pattern of ${name}`);
-  const valuesRule = invalid(`not one of the values of ${name}`);
-  return {
-    name,
-    description: values.get('description')?.text ?? `${base.name}${pattern ? ` matching ${patternNode!.text}` : ''}${allowed ? ` in {${[...allowed].join(', ')}}` : ''}`,
-    options: base.options,
-    // Narrowing a type keeps its values' spelling: what the base reads as written, so does this one.
-    verbatim: base.verbatim,
-    sqlType: (options) => base.sqlType(options),
-    parse(text, options) {
-      if (pattern && !pattern.test(text)) return patternRule;
-      if (allowed && !allowed.has(text)) return valuesRule;
-      return base.parse(text, options);
-    },
-  };
+  const allowed = values.has('values') ? ctx.names(values.get('values'), `${what}: values`).map((v) => v.name) : undefined;
+  return narrowType(name, base, pattern, allowed, values.get('description')?.text);
 }

@@ -95,7 +95,7 @@ class EmbeddedCluster implements EmbeddedServer {
       this.#folder.create(user);
       this.#folder.writePassword(this.#password, user);
     } catch (e) {
-      throw (e as NodeJS.ErrnoException).code === 'ENOSPC' ? new EtlError('failed', diskFullMessage(undefined, true)) : e;
+      throw (e as NodeJS.ErrnoException).code === 'ENOSPC' ? new EtlError('failed', diskFullMessage(undefined, 'embedded')) : e;
     }
     try {
       const initdb = this.#spawn(binaries.initdb, [
@@ -200,7 +200,7 @@ class EmbeddedCluster implements EmbeddedServer {
 
   /** initdb or the server failed: a full disk is said plainly; anything else with the last lines of its log. */
   #failure(what: string, child: Child, why?: string): EtlError {
-    if (this.#diskFull) return new EtlError('failed', diskFullMessage(undefined, true));
+    if (this.#diskFull) return new EtlError('failed', diskFullMessage(undefined, 'embedded'));
     const lines = child.log.split('\n').filter((l) => /FATAL|PANIC|ERROR|error/.test(l)).slice(-5);
     if (process.getuid?.() === 0 && /Permission denied/.test(child.log)) {
       lines.push(`as root, the embedded PostgreSQL runs as the "postgres" user, who must be able to enter $TMPDIR (${os.tmpdir()})`);

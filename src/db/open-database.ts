@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable, Writable } from 'node:stream';
 import pg from 'pg';
-import type { Driver, QueryResult } from './driver.ts';
-import { startEmbedded, type EmbeddedServer } from './embedded-postgres.ts';
+import type { Driver } from './driver.ts';
+import { DuckDbDriver } from './duckdb-driver.ts';
+import { startEmbedded } from './embedded-postgres.ts';
 import { PostgresDriver, redactUrl } from './postgres-driver.ts';
 
 export interface OpenOptions {
@@ -13,14 +13,27 @@ export interface OpenOptions {
   readonly signal?: AbortSignal;
 }
 
+/** DuckDB's memory limit unless ETL_DUCKDB_MEMORY_LIMIT says otherwise: with node's own share, a run stays under 2.5 GB. */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '1.5GB';
+
+/** Which kind of database a `--database` value names (undefined: the embedded PostgreSQL). */
+export function databaseKind(url: string | undefined): 'embedded' | 'server' | 'duckdb' {
+  if (!url) return 'embedded';
+  return url === 'duckdb' || url.startsWith('duckdb:') ? 'duckdb' : 'server';
+}
+
 /**
- * Opens the database a run works in: the server at `url` when given, else a fresh
- * embedded PostgreSQL that is stopped and removed when the driver closes.
+ * Opens the database a run works in: `duckdb` (in memory) or `duckdb:PATH` (a file); the server at
+ * a `postgres://` URL; else a fresh embedded PostgreSQL that is stopped and removed when the driver closes.
  */
 export async function openDatabase(url?: string, options: OpenOptions = {}): Promise<Driver> {
+  if (url && databaseKind(url) === 'duckdb') {
+    const path = url.slice('duckdb:'.length) || undefined;
+    return DuckDbDriver.open({ path, memoryLimit: process.env['ETL_DUCKDB_MEMORY_LIMIT'] || DEFAULT_DUCKDB_MEMORY_LIMIT, signal: options.signal });
+  }
   if (url) return openServer(url, options.signal);
   const server = await startEmbedded({ signal: options.signal });
-  return new EmbeddedDriver(await PostgresDriver.open({ url: server.url, description: 'embedded PostgreSQL', onClose: () => server.stop() }), server);
+  return PostgresDriver.open({ url: server.url, description: 'embedded PostgreSQL', onClose: () => server.stop(), diskFull: () => server.diskFull });
 }
 
 /** The run's sessions carry an application name of their own, by which a signal finds and cancels their statements. */
@@ -50,49 +63,5 @@ async function cancelStatements(url: string, applicationName: string): Promise<v
     // The server is gone or refuses: the run then ends when its statement does.
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-/**
- * The embedded server's driver, whose failures are `disk_full` (SQLSTATE 53100) when the server
- * said its folder is full: PostgreSQL stops altogether when it cannot write its WAL, and the
- * sessions then see only a lost connection.
- */
-class EmbeddedDriver implements Driver {
-  readonly #inner: Driver;
-  readonly #server: EmbeddedServer;
-
-  constructor(inner: Driver, server: EmbeddedServer) {
-    this.#inner = inner;
-    this.#server = server;
-  }
-
-  get description(): string {
-    return this.#inner.description;
-  }
-
-  query(sql: string, params?: readonly unknown[]): Promise<QueryResult> {
-    return this.#explain(this.#inner.query(sql, params));
-  }
-
-  copyIn(sql: string, source: Readable): Promise<number> {
-    return this.#explain(this.#inner.copyIn(sql, source));
-  }
-
-  copyOut(sql: string, sink: Writable): Promise<number> {
-    return this.#explain(this.#inner.copyOut(sql, sink));
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-
-  async #explain<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await work;
-    } catch (e) {
-      if (!this.#server.diskFull || (e as { code?: string }).code === '53100') throw e;
-      throw Object.assign(new Error('the embedded PostgreSQL stopped: no space left on device'), { code: '53100' });
-    }
   }
 }

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Readable, Writable } from 'node:stream';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import type { Driver, QueryResult } from './driver.ts';
+import { DatabaseError, type ColumnDef, type Driver, type QueryResult, type Row, type RowBatch, type TableColumn } from './driver.ts';
+import { dropAbandonedSchemas, dropSchema, LOCK_SPACE } from './postgres-schema.ts';
+import { copyLines, copyRow, csvOutput, pgError, pgKind } from './postgres-rows.ts';
+import { columnList, ident, orderTerms } from './sql-terms.ts';
 
 /** Every value comes back as PostgreSQL's text, so no date is turned into a JS Date and shifted by a time zone. */
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
@@ -34,6 +37,11 @@ export interface PostgresDriverOptions {
   readonly sessionSettings?: readonly string[];
   /** Runs after the connections are closed, e.g. to stop an embedded server. */
   readonly onClose?: () => Promise<void>;
+  /**
+   * True when the server said its disk is full: an embedded PostgreSQL stops altogether when it
+   * cannot write its WAL, and its sessions then see only a lost connection, which is said as the full disk it is.
+   */
+  readonly diskFull?: () => boolean;
 }
 
 /** A run's connection to a PostgreSQL server, working in a schema of its own that is dropped at the end. */
@@ -44,6 +52,7 @@ export class PostgresDriver implements Driver {
   /** Holds the run's advisory lock for as long as the run lives: it is how other runs tell a live schema from an abandoned one. */
   readonly #lockClient: pg.Client;
   readonly #onClose: () => Promise<void>;
+  readonly #diskFull: () => boolean;
   #closed = false;
 
   /** Schemas of killed runs that this run dropped when it opened. */
@@ -55,6 +64,7 @@ export class PostgresDriver implements Driver {
     this.schema = schema;
     this.description = options.description ?? redactUrl(options.url);
     this.#onClose = options.onClose ?? (async () => undefined);
+    this.#diskFull = options.diskFull ?? (() => false);
   }
 
   static async open(options: PostgresDriverOptions): Promise<PostgresDriver> {
@@ -92,23 +102,100 @@ export class PostgresDriver implements Driver {
     return driver;
   }
 
+  readonly loadStyle = 'stream';
+
   async query(sql: string, params: readonly unknown[] = []): Promise<QueryResult> {
-    return this.#withConnection(async (conn) => {
+    return this.#run(0, async (conn) => {
       const result = await conn.query({ text: sql, values: params as unknown[] });
       return { rows: result.rows ?? [], rowCount: result.rowCount ?? 0 };
     });
   }
 
-  async copyIn(sql: string, source: Readable): Promise<number> {
-    return this.#withConnection(async (conn) => {
+  async createTable(table: string, columns: readonly ColumnDef[]): Promise<void> {
+    await this.query(`CREATE UNLOGGED TABLE ${ident(table)} (${columnList(columns)})`);
+  }
+
+  async createTableAs(table: string, sql: string, params: readonly unknown[] = []): Promise<number> {
+    const prefix = `CREATE UNLOGGED TABLE ${ident(table)} AS\n`;
+    return this.#run(prefix.length, async (conn) => (await conn.query({ text: prefix + sql, values: params as unknown[] })).rowCount ?? 0);
+  }
+
+  async dropTable(table: string): Promise<void> {
+    await this.query(`DROP TABLE ${ident(table)}`);
+  }
+
+  async dropColumn(table: string, column: string): Promise<void> {
+    await this.query(`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column)}`);
+  }
+
+  async analyze(table: string): Promise<void> {
+    await this.query(`ANALYZE ${ident(table)}`);
+  }
+
+  async describe(table: string): Promise<TableColumn[]> {
+    const result = await this.query(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS sql_type, t.typcategory AS category
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))
+          AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [table],
+    );
+    return result.rows.map((r) => ({ name: r['name']!, sqlType: r['sql_type']!, kind: pgKind(r['category']!, r['sql_type']!) }));
+  }
+
+  /** COPY's text format, batch by batch as the rows are checked. */
+  async load(table: string, columns: readonly string[], source: AsyncIterable<RowBatch>): Promise<number> {
+    const width = columns.length;
+    async function* text(): AsyncGenerator<string> {
+      for await (const batch of source) if (batch.values.length > 0) yield copyLines(batch, width);
+    }
+    return this.#copyIn(`COPY ${ident(table)} (${columns.map(ident).join(', ')}) FROM STDIN`, Readable.from(text(), { objectMode: false }));
+  }
+
+  async loadCsv(table: string, columns: readonly string[], bytes: AsyncIterable<Buffer>): Promise<number> {
+    return this.#copyIn(`COPY ${ident(table)} (${columns.map(ident).join(', ')}) FROM STDIN (FORMAT csv, HEADER)`, Readable.from(bytes, { objectMode: false }));
+  }
+
+  async *readRows(table: string, orderBy: readonly TableColumn[] = []): AsyncGenerator<Row[]> {
+    const cols = await this.describe(table);
+    const order = orderBy.length > 0 ? ` ORDER BY ${orderTerms(table, orderBy)}` : '';
+    const raw = new PassThrough();
+    const reading = this.#copyOut(`COPY (SELECT * FROM ${ident(table)}${order}) TO STDOUT`, raw);
+    let finished = false;
+    try {
+      let rest = '';
+      for await (const chunk of raw as AsyncIterable<Buffer>) {
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop()!;
+        yield lines.map((line) => copyRow(line, cols));
+      }
+      finished = true;
+    } finally {
+      // A reader that stopped early (a ts: function threw) leaves the COPY to fail on its own: not an error of its own.
+      if (!finished) {
+        reading.catch(() => undefined);
+        raw.destroy();
+      }
+    }
+    await reading;
+  }
+
+  async writeCsv(table: string, columns: readonly TableColumn[], orderBy: readonly TableColumn[], sink: Writable): Promise<number> {
+    const select = columns.map((c) => `${csvOutput(c)} AS ${ident(c.name)}`).join(', ');
+    return this.#copyOut(`COPY (SELECT ${select} FROM ${ident(table)} ORDER BY ${orderTerms(table, orderBy)}) TO STDOUT (FORMAT csv, HEADER)`, sink);
+  }
+
+  async #copyIn(sql: string, source: Readable): Promise<number> {
+    return this.#run(0, async (conn) => {
       const stream = conn.query(copyStreams.from(sql));
       await pipeline(source, stream);
       return stream.rowCount ?? 0;
     });
   }
 
-  async copyOut(sql: string, sink: Writable): Promise<number> {
-    return this.#withConnection(async (conn) => {
+  async #copyOut(sql: string, sink: Writable): Promise<number> {
+    return this.#run(0, async (conn) => {
       const stream = conn.query(copyStreams.to(sql));
       await pipeline(stream, sink);
       return stream.rowCount ?? 0;
@@ -134,75 +221,26 @@ export class PostgresDriver implements Driver {
     }
   }
 
-  async #withConnection<T>(work: (conn: pg.Client) => Promise<T>): Promise<T> {
-    const conn = (await this.#knex.client.acquireConnection()) as pg.Client;
+  /** Runs `work` on a pooled connection; the server's refusals become {@link DatabaseError}s (see {@link pgError}). */
+  async #run<T>(prefix: number, work: (conn: pg.Client) => Promise<T>): Promise<T> {
     try {
-      return await work(conn);
-    } finally {
-      await this.#knex.client.releaseConnection(conn);
+      const conn = (await this.#knex.client.acquireConnection()) as pg.Client;
+      try {
+        return await work(conn);
+      } finally {
+        await this.#knex.client.releaseConnection(conn);
+      }
+    } catch (e) {
+      const mapped = pgError(e, prefix);
+      if (this.#diskFull() && !(mapped instanceof DatabaseError && mapped.kind === 'disk-full')) {
+        throw new DatabaseError('the embedded PostgreSQL stopped: no space left on device', '53100', 'disk-full');
+      }
+      throw mapped;
     }
   }
 }
 
 function ignore(): void {}
-
-/** First key of the advisory locks that mark live runs (the second is the hash of the schema name). */
-const LOCK_SPACE = 0x45544c; // "ETL"
-
-/**
- * Drops the schemas of runs that died without dropping their own: a run's schema is abandoned
- * when nobody holds its advisory lock. Runs that are alive hold theirs, so they are never touched.
- * One that cannot be dropped (its tables locked by another session, or not this user's) is a
- * warning: this run goes on in its own schema, and a later run tries again.
- */
-async function dropAbandonedSchemas(client: pg.Client): Promise<number> {
-  const found = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'etl\\_run\\_%' ORDER BY 1`);
-  let dropped = 0;
-  for (const { nspname } of found.rows) {
-    const got = await client.query<{ ok: string }>(`SELECT pg_try_advisory_lock(${LOCK_SPACE}, hashtext($1)) AS ok`, [nspname]);
-    if (got.rows[0]?.ok !== 't') continue;
-    try {
-      // Another session's lock on one of its tables (someone reading a dead run's table) would otherwise hold this run at its start.
-      await client.query(`SET lock_timeout = '${ABANDONED_LOCK_TIMEOUT}'`);
-      await dropSchema((sql, params) => client.query<Record<string, string | null>>(sql, params), nspname);
-      dropped++;
-    } catch (e) {
-      warn(`could not drop the abandoned schema "${nspname}" of a run that ended without dropping it (${(e as Error).message}); this run goes on, and a later run tries again`);
-    } finally {
-      await client.query('RESET lock_timeout');
-      await client.query(`SELECT pg_advisory_unlock(${LOCK_SPACE}, hashtext($1))`, [nspname]);
-    }
-  }
-  return dropped;
-}
-
-/** How long dropping an abandoned schema waits for another session's lock on one of its tables. */
-const ABANDONED_LOCK_TIMEOUT = '5s';
-
-/**
- * Tables dropped per statement (each its own transaction). A table takes several locks (itself,
- * its TOAST table and index, its row types), and a server's lock table holds
- * max_locks_per_transaction × max_connections of them for every session at once (6,400 by
- * default): one DROP SCHEMA … CASCADE of 3,000 tables ran out of shared memory.
- */
-const TABLES_PER_DROP = 100;
-
-/** Drops `schema`'s tables in chunks of {@link TABLES_PER_DROP}, then the schema and whatever else it held. */
-async function dropSchema(query: (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, string | null>[] }>, schema: string): Promise<void> {
-  const quoted = `"${schema.replaceAll('"', '""')}"`;
-  const tables = await query(
-    "SELECT quote_ident(relname) AS name FROM pg_class WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) AND relkind = 'r' ORDER BY relname",
-    [schema],
-  );
-  const names = tables.rows.map((r) => `${quoted}.${r['name']}`);
-  for (let i = 0; i < names.length; i += TABLES_PER_DROP) await query(`DROP TABLE IF EXISTS ${names.slice(i, i + TABLES_PER_DROP).join(', ')} CASCADE`);
-  await query(`DROP SCHEMA IF EXISTS ${quoted} CASCADE`);
-}
-
-/** A problem that does not stop the run, said on stderr (the driver has no logger, and it names no data). */
-function warn(message: string): void {
-  process.stderr.write(`etl: warning: ${message}\n`);
-}
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {

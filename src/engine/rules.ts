@@ -37,20 +37,20 @@ export async function checkRules(sources: readonly SourceStage[], rt: RunContext
       listed.add(b.line);
     }
     if (problems > broken.length) rt.invalid.addUnlisted(source.id, (await countBroken(source, line, rt)) - listed.size, 'rule', problems - broken.length);
-    if (!source.lineColumn) await rt.driver.query(`ALTER TABLE ${ident(source.id)} DROP COLUMN ${ident(HIDDEN_LINE)}`);
+    if (!source.lineColumn) await rt.driver.dropColumn(source.id, HIDDEN_LINE);
   }
 }
 
 /** Rows breaking any rule of the source, each counted once (each rule has run alone already, so its SQL is sound). */
 async function countBroken(source: SourceStage, line: string, rt: RunContext): Promise<number> {
-  const scratch = ident(`etl_broken_${source.id}`.slice(0, 63));
-  await rt.driver.query(`CREATE UNLOGGED TABLE ${scratch} (line integer)`);
+  const name = `etl_broken_${source.id}`.slice(0, 63);
+  await rt.driver.createTable(name, [{ name: 'line', sqlType: 'integer' }]);
   for (const rule of source.rules) {
     const params = rule.sql.params.map((p) => rt.pipeline.params[p]);
-    await rt.driver.query(`INSERT INTO ${scratch} SELECT ${line} FROM ${ident(source.id)} WHERE NOT (\n${rule.sql.text}\n)`, params);
+    await rt.driver.query(`INSERT INTO ${ident(name)} SELECT ${line} FROM ${ident(source.id)} WHERE NOT (\n${rule.sql.text}\n)`, params);
   }
-  const r = await rt.driver.query(`SELECT count(DISTINCT line) AS n FROM ${scratch}`);
-  await rt.driver.query(`DROP TABLE ${scratch}`);
+  const r = await rt.driver.query(`SELECT count(DISTINCT line) AS n FROM ${ident(name)}`);
+  await rt.driver.dropTable(name);
   return Number(r.rows[0]!['n']);
 }
 

@@ -1,17 +1,11 @@
 import type { Pipeline } from '../config/pipeline.ts';
-import type { Driver } from '../db/driver.ts';
+import type { Driver, TableColumn } from '../db/driver.ts';
 import type { InvalidRows } from './invalid-rows.ts';
 import type { Logger } from './logger.ts';
 import type { OutputFiles } from './output-files.ts';
 
-/** A column of a stage's table as the database has it. */
-export interface TableColumn {
-  readonly name: string;
-  /** `format_type` of the column, e.g. `integer`, `timestamp without time zone`. */
-  readonly sqlType: string;
-  /** PostgreSQL's type category: S string, N numeric, B boolean, D date/time… */
-  readonly category: string;
-}
+export type { TableColumn } from '../db/driver.ts';
+export { ident } from '../db/sql-terms.ts';
 
 /** What a running stage may use. Nothing here parses pipeline text: that was done by `config/`. */
 export interface RunContext {
@@ -22,9 +16,4 @@ export interface RunContext {
   readonly log: Logger;
   /** Columns of a stage's table, in table order. */
   columnsOf(stageId: string): Promise<TableColumn[]>;
-}
-
-/** Quotes an identifier for SQL. Stage ids are checked at compile time; this is for column names from files. */
-export function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }

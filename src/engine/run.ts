@@ -5,7 +5,7 @@ import { componentFor } from '../components/registry.ts';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import { diskFullMessage, isDiskFull } from '../db/disk-full.ts';
 import type { Driver } from '../db/driver.ts';
-import { openDatabase } from '../db/open-database.ts';
+import { databaseKind, openDatabase } from '../db/open-database.ts';
 import { displayPath, EtlError } from '../errors.ts';
 import { checksFor, runOrder, select, type Selection } from '../graph/select.ts';
 import { runChecks, type CheckResult } from './checks.ts';
@@ -18,13 +18,13 @@ import { StageClock } from './stage-clock.ts';
 import { renderRunReport, withFailedRunReport } from '../report/run-report.ts';
 import { OutputFiles } from './output-files.ts';
 import { runScheduled } from './schedule.ts';
-import type { RunContext, TableColumn } from './run-context.ts';
+import type { RunContext } from './run-context.ts';
 
 /** Stages run at once: two independent chains keep both cores of a small machine busy. */
 const CONCURRENCY = 2;
 
 export interface RunOptions {
-  /** A `postgres://` URL; the embedded PostgreSQL when absent. */
+  /** A `postgres://` URL, `duckdb` or `duckdb:FILE`; the embedded PostgreSQL when absent. */
   readonly databaseUrl?: string;
   readonly log?: Logger;
   /** Which stages to run (`--select`); all of them by default. */
@@ -85,7 +85,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   }
   log.info(`etl: running "${pipeline.name}" on ${driver.description}${selection.all ? '' : ` (selected: ${order.length} of ${pipeline.stages.size} stages)`}`);
   const invalid = new InvalidRows();
-  const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => columnsOf(driver, id) };
+  const rt: RunContext = { pipeline, driver, outputs, invalid, log, columnsOf: (id) => driver.describe(id) };
   const result: RunResult = { stages: [], files: [], checks: [], measures: [], outputs: [] };
   const clock = new StageClock(started);
   // What the manifest and the report record, so far: a failed run's report shows what was done.
@@ -98,7 +98,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     try {
       return await work();
     } catch (e) {
-      throw isDiskFull(e) && !interrupted() ? new EtlError('failed', diskFullMessage(what, !options.databaseUrl)) : e;
+      throw isDiskFull(e) && !interrupted() ? new EtlError('failed', diskFullMessage(what, databaseKind(options.databaseUrl))) : e;
     }
   };
   let failed = false;
@@ -199,16 +199,4 @@ function extra(counts: Readonly<Record<string, number>> | undefined): string {
   if (!counts) return '';
   const parts = Object.entries(counts).filter(([k]) => k !== 'read').map(([k, v]) => `${v} ${k}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
-}
-
-async function columnsOf(driver: Driver, id: string): Promise<TableColumn[]> {
-  const result = await driver.query(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS sql_type, t.typcategory AS category
-       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-      WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))
-        AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY a.attnum`,
-    [id],
-  );
-  return result.rows.map((r) => ({ name: r['name']!, sqlType: r['sql_type']!, category: r['category']! }));
 }

@@ -21,7 +21,7 @@ export interface ColumnType {
   /** The PostgreSQL type the column is loaded as. */
   sqlType(options: TypeOptions): string;
   /**
-   * Checks one non-empty field. Returns the value in the form PostgreSQL's COPY reads
+   * Checks one non-empty field. Returns the value in the text form the databases read
    * for {@link sqlType}, or an {@link Invalid} naming the rule the field broke.
    * Must be a pure function: it runs once per field on the bulk path.
    */

@@ -29,7 +29,7 @@ describe('etl command line', () => {
 
   it('checks --param and --database before running', async () => {
     expect(await runCli(['run', '--param', 'out_dir'], dir)).toEqual({ code: 2, out: '', err: '--param takes name=value, got "out_dir"\n' });
-    expect(await runCli(['run', '--database', 'mysql://x'], dir)).toEqual({ code: 2, out: '', err: 'the database must be a postgres:// URL (from --database)\n' });
+    expect(await runCli(['run', '--database', 'mysql://x'], dir)).toEqual({ code: 2, out: '', err: 'the database must be a postgres:// URL, duckdb or duckdb:FILE (from --database)\n' });
   });
 
   it('prints the graph', async () => {

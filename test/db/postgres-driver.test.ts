@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/db/embedded-postgres.ts';
@@ -24,18 +24,22 @@ describe('embedded PostgreSQL', () => {
 });
 
 describe('the driver', () => {
-  it('binds parameters, copies in and out, and returns dates as text', async () => {
+  it('binds parameters, loads and writes rows, and returns dates as text', async () => {
     const driver = await openDatabase();
     try {
-      await driver.query('CREATE TABLE t (d date, ts timestamp, s text)');
-      expect(await driver.copyIn('COPY t FROM STDIN', Readable.from(['2002-08-05\t2002-08-04 23:59:59\ta\\tb\n']))).toBe(1);
-      const r = await driver.query('SELECT d, ts, s FROM t WHERE s = $1', ['a\tb']);
-      expect(r.rows).toEqual([{ d: '2002-08-05', ts: '2002-08-04 23:59:59', s: 'a\tb' }]);
+      await driver.createTable('t', [{ name: 'd', sqlType: 'date' }, { name: 'ts', sqlType: 'timestamp' }, { name: 's', sqlType: 'text' }]);
+      expect(await driver.load('t', ['d', 'ts', 's'], (async function* () {
+        yield { values: ['2002-08-05', '2002-08-04 23:59:59', 'a\tb\\'], plain: false };
+      })())).toBe(1);
+      const r = await driver.query('SELECT d, ts, s FROM t WHERE s = $1', ['a\tb\\']);
+      expect(r.rows).toEqual([{ d: '2002-08-05', ts: '2002-08-04 23:59:59', s: 'a\tb\\' }]);
       const sink = new PassThrough();
       const chunks: Buffer[] = [];
       sink.on('data', (c: Buffer) => chunks.push(c));
-      expect(await driver.copyOut('COPY t TO STDOUT (FORMAT csv)', sink)).toBe(1);
-      expect(Buffer.concat(chunks).toString()).toBe('2002-08-05,2002-08-04 23:59:59,a\tb\n');
+      const columns = await driver.describe('t');
+      expect(columns.map((c) => c.kind)).toEqual(['date', 'timestamp', 'text']);
+      expect(await driver.writeCsv('t', columns, columns.slice(0, 1), sink)).toBe(1);
+      expect(Buffer.concat(chunks).toString()).toBe('d,ts,s\n2002-08-05,2002-08-04 23:59:59,a\tb\\\n');
     } finally {
       await driver.close();
     }

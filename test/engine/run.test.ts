@@ -71,10 +71,14 @@ sinks:
 `,
       });
       const r = await run(dir);
-      expect(r).toEqual({ code: 1, out: '', err: 'bad.sql:3:8: stage "t": column "no_such_column" does not exist (SQLSTATE 42703)\n' });
+      // Each engine's own words, at the same place.
+      const duck = backend.engine === 'duckdb';
+      const missing = duck ? 'Referenced column "no_such_column" not found in FROM clause! (Binder Error)' : 'column "no_such_column" does not exist (SQLSTATE 42703)';
+      expect(r).toEqual({ code: 1, out: '', err: `bad.sql:3:8: stage "t": ${missing}\n` });
       fs.writeFileSync(path.join(dir, 'pipeline.yaml'), fs.readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8').replace('bad.sql', 'cast.sql'));
       const cast = await run(dir);
-      expect(cast.err).toBe('pipeline.yaml:5:3: stage "t": invalid input syntax for type integer: "…" (SQLSTATE 22P02)\n');
+      const refused = duck ? 'cast.sql:1:12: stage "t": Could not convert string "…" to INT32 when casting from source column name (Conversion Error)' : 'pipeline.yaml:5:3: stage "t": invalid input syntax for type integer: "…" (SQLSTATE 22P02)';
+      expect(cast.err).toBe(`${refused}\n`);
       expect(cast.err).not.toContain('Yamada');
     });
 

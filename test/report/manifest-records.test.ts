@@ -12,8 +12,8 @@ sources:
     file: people.csv
     columns: { id: integer, name: text, code: text, born: date }
 transforms:
-  many: { inputs: [], query: "SELECT g AS id FROM generate_series(1, 51) g" }
-  few: { inputs: [], query: "SELECT g AS id FROM generate_series(1, 50) g" }
+  many: { inputs: [], query: "SELECT g.n AS id FROM generate_series(1, 51) AS g(n)" }
+  few: { inputs: [], query: "SELECT g.n AS id FROM generate_series(1, 50) AS g(n)" }
 measures:
   people: SELECT count(*) FROM people
   coded: { description: rows with a code, query: SELECT count(code) FROM people }

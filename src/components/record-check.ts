@@ -1,0 +1,114 @@
+import type { TextRecord } from '../csv/text-records.ts';
+import { isMalformed, positionIn, splitFields, type Malformed } from '../csv/split-fields.ts';
+import { isInvalid, type ColumnType, type TypeOptions } from '../types/column-type.ts';
+
+/** A column as the checker needs it. */
+export interface CheckedColumn {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly options: TypeOptions;
+  readonly required: boolean;
+}
+
+/** One problem of a record, at its line and column, naming the rule (never the value). */
+export interface RecordProblem {
+  readonly line: number;
+  readonly col: number;
+  readonly message: string;
+}
+
+/** A record's characters that a bulk format may have to escape. */
+const SPECIAL = /[\\\t\n\r]/;
+
+/**
+ * Checks records of a CSV source field by field against the declared column types: the same
+ * rules and messages on the main thread and in the worker threads that check a file in chunks.
+ * After {@link check}, the record's values (or its problems) are in the checker's fields, which
+ * are overwritten by the next record: nothing is allocated per valid record but its values.
+ */
+export class RecordChecker {
+  readonly #columns: readonly CheckedColumn[];
+  /** Where each declared column sits in the header. */
+  readonly #indexes: readonly number[];
+  readonly #width: number;
+  readonly #delimiter: string;
+  readonly #encoding: string;
+
+  /** The checked values of the last valid record, one per declared column (null for an empty field). */
+  readonly values: (string | null)[];
+  /** The problems of the last invalid record, in column order. */
+  problems: RecordProblem[] = [];
+  /** The fields of the last record when it could be split (for the rejects file), else undefined. */
+  fields: string[] | undefined;
+  /** The last valid record's values hold no backslash, tab, CR or LF. */
+  plain = true;
+
+  constructor(columns: readonly CheckedColumn[], header: readonly string[], delimiter: string, encoding: string) {
+    this.#columns = columns;
+    this.#indexes = columns.map((c) => header.indexOf(c.name));
+    this.#width = header.length;
+    this.#delimiter = delimiter;
+    this.#encoding = encoding;
+    this.values = columns.map(() => null);
+  }
+
+  /** Checks one record (not the header, not one too long); true when it is valid. */
+  check(raw: TextRecord): boolean {
+    this.fields = undefined;
+    if (raw.unclosed) return this.#fail(raw.line, 1, 'malformed CSV: a quoted field is never closed (it runs to the end of the file)');
+    if (raw.badAt !== undefined) return this.#fail(raw.line, raw.badAt + 1, `bytes that are not valid ${this.#encoding}`);
+    if (!raw.plain && raw.text.includes('\0')) {
+      const at = positionIn(raw.text, raw.line, raw.text.indexOf('\0'));
+      return this.#fail(at.line, at.col, 'a NUL byte');
+    }
+    // Without a quote the fields are the text between delimiters; only a quote needs the full reader.
+    const split: Malformed | { values: string[]; starts?: number[] } = !raw.plain && raw.text.includes('"')
+      ? splitFields(raw.text, this.#delimiter)
+      : { values: raw.text.split(this.#delimiter) };
+    if (isMalformed(split)) {
+      const at = positionIn(raw.text, raw.line, split.at);
+      return this.#fail(at.line, at.col, `malformed CSV: ${split.malformed}`);
+    }
+    const fields = split.values;
+    this.fields = fields;
+    if (fields.length !== this.#width) return this.#fail(raw.line, 1, `expected ${this.#width} fields, found ${fields.length}`);
+    // A value holds a special character only when the record does (or a type's parse made one).
+    let plain = raw.plain || !SPECIAL.test(raw.text);
+    let problems: RecordProblem[] | undefined;
+    const cols = this.#columns;
+    for (let k = 0; k < cols.length; k++) {
+      const col = cols[k]!;
+      const text = fields[this.#indexes[k]!]!;
+      if (text === '') {
+        if (col.required) (problems ??= []).push(this.#at(raw, split.starts, k, `column "${col.name}": empty, but required`));
+        this.values[k] = null;
+        continue;
+      }
+      const parsed = col.type.parse(text, col.options);
+      if (isInvalid(parsed)) {
+        (problems ??= []).push(this.#at(raw, split.starts, k, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`));
+        continue;
+      }
+      if (parsed !== text && plain) plain = !SPECIAL.test(parsed);
+      this.values[k] = parsed;
+    }
+    if (problems) {
+      this.problems = problems;
+      return false;
+    }
+    this.plain = plain;
+    return true;
+  }
+
+  #fail(line: number, col: number, message: string): false {
+    this.problems = [{ line, col, message }];
+    return false;
+  }
+
+  /** A problem at where field `k` starts (`starts` found again when the fast split skipped it). */
+  #at(raw: TextRecord, starts: number[] | undefined, k: number, message: string): RecordProblem {
+    const found = starts ?? (splitFields(raw.text, this.#delimiter) as { starts: number[] }).starts;
+    const at = positionIn(raw.text, raw.line, found[this.#indexes[k]!]!);
+    return { line: at.line, col: at.col, message };
+  }
+}
