@@ -186,7 +186,8 @@ describe('the record limit (bytes in the file, its line ending not counted)', ()
         const expected: unknown[][] = [];
         for (const r of plainReading(text)) {
           if (encode(r[1] as string).length > limit) {
-            expected.push([r[0], r[2] === 'unclosed' ? 'too long (quoted)' : expect.stringMatching(/^too long/)]);
+            // Which of the two it is depends on whether the limit is passed before or after a quote opens.
+            expected.push([r[0], expect.stringMatching(/^too long \((record|quoted)\)$/)]);
             break;
           }
           expected.push(r);
