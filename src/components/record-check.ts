@@ -19,6 +19,8 @@ export interface RecordProblem {
 
 /** A record's characters that a bulk format may have to escape. */
 const SPECIAL = /[\\\t\n\r]/;
+/** A value's characters that make SPEC §3 CSV quote it. */
+const NEEDS_QUOTES = /[,"\r\n]/;
 
 /**
  * Checks records of a CSV source field by field against the declared column types: the same
@@ -42,6 +44,12 @@ export class RecordChecker {
   fields: string[] | undefined;
   /** The last valid record's values hold no backslash, tab, CR or LF. */
   plain = true;
+  /** The last valid record's values hold no `,` `"` CR or LF: none needs quoting in a CSV line. */
+  clean = true;
+  /** The last valid record's values, joined by `,`, are its text: each column's value is its field, as written. */
+  same = true;
+  /** The declared columns are the header's, in its order: a record's fields are its values' places. */
+  readonly #inOrder: boolean;
 
   constructor(columns: readonly CheckedColumn[], header: readonly string[], delimiter: string, encoding: string) {
     this.#columns = columns;
@@ -50,6 +58,7 @@ export class RecordChecker {
     this.#delimiter = delimiter;
     this.#encoding = encoding;
     this.values = columns.map(() => null);
+    this.#inOrder = this.#indexes.length === header.length && this.#indexes.every((at, k) => at === k);
   }
 
   /** Checks one record (not the header, not one too long); true when it is valid. */
@@ -74,6 +83,9 @@ export class RecordChecker {
     if (fields.length !== this.#width) return this.#fail(raw.line, 1, `expected ${this.#width} fields, found ${fields.length}`);
     // A value holds a special character only when the record does (or a type's parse made one).
     let plain = raw.plain || !SPECIAL.test(raw.text);
+    // Split without a quote at commas, a field holds no `,` or `"`, nor an LF; a CR only when the record does.
+    let clean = split.starts === undefined && this.#delimiter === ',' && (raw.plain || !raw.text.includes('\r'));
+    let same = clean && this.#inOrder;
     let problems: RecordProblem[] | undefined;
     const cols = this.#columns;
     for (let k = 0; k < cols.length; k++) {
@@ -89,7 +101,11 @@ export class RecordChecker {
         (problems ??= []).push(this.#at(raw, split.starts, k, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`));
         continue;
       }
-      if (parsed !== text && plain) plain = !SPECIAL.test(parsed);
+      if (parsed !== text) {
+        if (plain) plain = !SPECIAL.test(parsed);
+        if (clean) clean = !NEEDS_QUOTES.test(parsed);
+        same = false;
+      }
       this.values[k] = parsed;
     }
     if (problems) {
@@ -97,6 +113,8 @@ export class RecordChecker {
       return false;
     }
     this.plain = plain;
+    this.clean = clean;
+    this.same = same && clean;
     return true;
   }
 

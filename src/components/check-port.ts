@@ -1,0 +1,14 @@
+import { parentPort } from 'node:worker_threads';
+import { ChunkChecker, type ChunkJob, type CheckSetup } from './check-chunk.ts';
+
+// A worker's end of the pool's messages (see CheckPool in source-csv-chunks.ts): the setup once, then chunks.
+let checker: ChunkChecker | undefined;
+
+parentPort!.on('message', (message: { setup: CheckSetup } | ChunkJob) => {
+  if ('setup' in message) {
+    checker = new ChunkChecker(message.setup);
+    parentPort!.postMessage({ ready: true });
+    return;
+  }
+  void checker!.check(message).then((result) => parentPort!.postMessage(result), (e: unknown) => parentPort!.postMessage({ index: message.index, error: (e as Error)?.stack ?? String(e) }));
+});
