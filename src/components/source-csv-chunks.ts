@@ -125,30 +125,40 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
   // Reads and cuts the file, keeping the workers busy, while the chunks checked so far are taken in order below.
   let sent = 0;
   const producing = (async () => {
-    cutter.scan(carry, 0);
-    let lastEnd = -1;
-    let scanned = carry.length;
+    // The chunk being filled is read into directly, and handed to a worker whole: its memory moves, nothing is copied but the part after the cut.
+    let chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, carry.length) + READ_BYTES);
+    carry.copy(chunk, 0);
+    let filled = carry.length;
+    let lastEnd = cutter.scan(chunk.subarray(0, filled), 0);
     for (;;) {
       if (stopped) return;
-      const block = await readBlock();
-      const buf: Buffer = block ? Buffer.concat([carry, block]) : carry;
-      if (block) {
-        const end = cutter.scan(buf, scanned);
+      if (chunk.length - filled < READ_BYTES) {
+        const grown = Buffer.allocUnsafeSlow(chunk.length * 2);
+        chunk.copy(grown, 0, 0, filled);
+        chunk = grown;
+      }
+      const { bytesRead } = await fd.read(chunk, filled, READ_BYTES, position);
+      if (bytesRead > 0) {
+        position += bytesRead;
+        hash.update(chunk.subarray(filled, filled + bytesRead));
+        const end = cutter.scan(chunk.subarray(0, filled + bytesRead), filled);
         if (end >= 0) lastEnd = end;
-        scanned = buf.length;
+        filled += bytesRead;
       }
       // A record longer than the limit: what is left goes as the last chunk, in which the worker finds it.
-      const over = buf.length - Math.max(0, lastEnd) > limit;
-      if (!block || over) {
-        if (buf.length > 0) await pool.send(sent++, buf, out(rt));
+      const over = filled - Math.max(0, lastEnd) > limit;
+      if (bytesRead === 0 || over) {
+        if (filled > 0) await pool.send(sent++, chunk.subarray(0, filled), out(rt));
         return;
       }
-      if (buf.length >= CHUNK_BYTES && lastEnd > 0) {
-        await pool.send(sent++, buf.subarray(0, lastEnd), out(rt));
-        carry = buf.subarray(lastEnd);
+      if (filled >= CHUNK_BYTES && lastEnd > 0) {
+        const next = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, filled - lastEnd) + READ_BYTES);
+        chunk.copy(next, 0, lastEnd, filled);
+        await pool.send(sent++, chunk.subarray(0, lastEnd), out(rt));
+        filled -= lastEnd;
+        chunk = next;
         lastEnd = -1;
-        scanned = carry.length;
-      } else carry = buf;
+      }
     }
   })();
   producing.catch(() => undefined);
@@ -261,7 +271,10 @@ class CheckPool {
     }
   }
 
-  /** Hands a chunk to the least busy worker, waiting while every worker has two. */
+  /**
+   * Hands a chunk to the least busy worker, waiting while every worker has two. The chunk's memory
+   * (all of its ArrayBuffer, which must hold nothing else) moves to the worker.
+   */
   async send(index: number, bytes: Uint8Array, outFile: string): Promise<void> {
     for (;;) {
       if (this.#failure) throw this.#failure;
@@ -270,8 +283,7 @@ class CheckPool {
         await slot.ready;
         slot.busy++;
         this.#outs.set(index, outFile);
-        const copy = new Uint8Array(bytes);
-        slot.worker.postMessage({ index, bytes: copy, out: outFile }, [copy.buffer]);
+        slot.worker.postMessage({ index, bytes, out: outFile }, [bytes.buffer as ArrayBuffer]);
         return;
       }
       await this.#wait();
