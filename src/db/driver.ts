@@ -74,6 +74,11 @@ export interface Driver {
    * of {@link scratchDir} that the database reads itself (the engine runs inside this process).
    */
   readonly loadStyle: 'stream' | 'files';
+  /**
+   * Stages whose statements run at once: two on PostgreSQL, where a statement mostly keeps one core
+   * busy; one on DuckDB, whose every statement already spreads over all the cores.
+   */
+  readonly stagesAtOnce: number;
   /** A folder of the run's own (0700, removed with the run) for checked files; set when {@link loadStyle} is `files`. */
   readonly scratchDir?: string;
   /** Runs one statement; `params` are bound to `$1`, `$2`…, never pasted into the text. */

@@ -25,6 +25,12 @@ export interface DuckDbOptions {
 const MAX_LINE_BYTES = 1 << 24;
 
 /**
+ * Checked files read by one INSERT: DuckDB reads several files at once, a thread each, and appends
+ * their rows in larger batches; four took half the CPU time of one at a time (8 MiB files).
+ */
+const FILES_PER_INSERT = 4;
+
+/**
  * A run's DuckDB, inside this process: in memory (the run's own database), or a file, where the run
  * works in a schema of its own that is dropped at the end. Either way DuckDB spills to, and checked
  * rows wait in, a private folder of the run (see {@link ScratchFolder}). Statements of stages that
@@ -33,6 +39,7 @@ const MAX_LINE_BYTES = 1 << 24;
 export class DuckDbDriver implements Driver {
   readonly description: string;
   readonly loadStyle = 'files';
+  readonly stagesAtOnce = 1;
   readonly #instance: DuckDBInstance;
   readonly #scratch: ScratchFolder;
   readonly #schema: string | undefined;
@@ -109,9 +116,8 @@ export class DuckDbDriver implements Driver {
     await this.query(`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column)}`);
   }
 
-  async analyze(table: string): Promise<void> {
-    await this.query(`ANALYZE ${ident(table)}`);
-  }
+  /** Nothing to do: DuckDB keeps a table's statistics up to date as rows are appended. */
+  async analyze(): Promise<void> {}
 
   async describe(table: string): Promise<TableColumn[]> {
     const r = await this.query(
@@ -146,20 +152,36 @@ export class DuckDbDriver implements Driver {
     });
   }
 
-  /** Each file by DuckDB's own CSV reader (in parallel), as soon as it comes, then removed. */
+  /**
+   * The files by DuckDB's own CSV reader, up to {@link FILES_PER_INSERT} in a statement (their rows
+   * appended in large batches, each file read by a thread of its own), then removed.
+   */
   async loadFiles(table: string, columns: readonly string[], files: AsyncIterable<RowFile>): Promise<number> {
     const types = new Map((await this.describe(table)).map((c) => [c.name, c.sqlType]));
     const spec = columns.map((name, i) => `'c${i}': '${types.get(name)}'`).join(', ');
     const last = columns.length - 1;
     let rows = 0;
-    for await (const file of files) {
-      const select = columns.map((_, i) => (i === last && file.lineBase ? `c${i} + ${file.lineBase}` : `c${i}`)).join(', ');
+    const insert = async (batch: RowFile[]) => {
+      // A file's line field counts from its chunk's start: the file's name says which chunk's base to add.
+      const bases = batch.filter((f) => f.lineBase).map((f) => `WHEN ${literal(f.path)} THEN ${f.lineBase}`);
+      const lineOf = bases.length > 0 ? `c${last} + CASE filename ${bases.join(' ')} ELSE 0 END` : `c${last}`;
+      const select = columns.map((_, i) => (i === last ? lineOf : `c${i}`)).join(', ');
+      const maxLine = Math.max(...batch.map((f) => f.maxLineBytes));
       const r = await this.query(
-        `INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) SELECT ${select} FROM read_csv(${literal(file.path)}, columns = {${spec}}, ${csvOptions(file.maxLineBytes)}, header = false)`,
+        `INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) SELECT ${select} FROM read_csv([${batch.map((f) => literal(f.path)).join(', ')}], columns = {${spec}}, ${csvOptions(maxLine)}, header = false${bases.length > 0 ? ', filename = true' : ''})`,
       );
       rows += Number(r.rows[0]?.['Count'] ?? 0);
-      fs.rmSync(file.path, { force: true });
+      for (const f of batch) fs.rmSync(f.path, { force: true });
+    };
+    let batch: RowFile[] = [];
+    for await (const file of files) {
+      batch.push(file);
+      if (batch.length === FILES_PER_INSERT) {
+        await insert(batch);
+        batch = [];
+      }
     }
+    if (batch.length > 0) await insert(batch);
     return rows;
   }
 

@@ -103,6 +103,7 @@ export class PostgresDriver implements Driver {
   }
 
   readonly loadStyle = 'stream';
+  readonly stagesAtOnce = 2;
 
   async query(sql: string, params: readonly unknown[] = []): Promise<QueryResult> {
     return this.#run(0, async (conn) => {

@@ -20,9 +20,6 @@ import { OutputFiles } from './output-files.ts';
 import { runScheduled } from './schedule.ts';
 import type { RunContext } from './run-context.ts';
 
-/** Stages run at once: two independent chains keep both cores of a small machine busy. */
-const CONCURRENCY = 2;
-
 export interface RunOptions {
   /** A `postgres://` URL, `duckdb` or `duckdb:FILE`; the embedded PostgreSQL when absent. */
   readonly databaseUrl?: string;
@@ -117,10 +114,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     for (const stage of sources) await runStage(stage);
     await checkRules(sources, rt);
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
-    await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, CONCURRENCY, runStage);
+    await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, rt.driver.stagesAtOnce, runStage);
     await diskFull('checks', () => runChecks(checksFor(pipeline, selection), rt, result.checks));
     if (selection.all) result.measures.push(...(await diskFull('measures', () => runMeasures(pipeline.measures, rt))));
-    await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, CONCURRENCY, runStage);
+    await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, rt.driver.stagesAtOnce, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
     const planned = new Map(order.map((s, i) => [s.id, i]));
     result.stages.sort((a, b) => planned.get(a.id)! - planned.get(b.id)!);
