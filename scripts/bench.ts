@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
@@ -172,6 +173,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   checkIconv();
+  const loadAtStart = os.loadavg()[0]!;
   const server = await startEmbedded();
   // An interrupted benchmark still stops its cluster (a killed one is removed by the next start).
   const onSignal = (signal: NodeJS.Signals) => void server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
@@ -188,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const daily = await benchDaily(Math.max(...scales), runs, seed, server.url);
     process.stdout.write(`${table(results)}\n\n${dailyTable(daily)}\n`);
     const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMd({ command, seed, runs, machine: machine(version), results, daily }));
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMd({ command, seed, runs, machine: machine(version, loadAtStart), results, daily }));
     log(`bench: wrote ${join(ROOT, 'BENCHMARKS.md')}`);
     return 0;
   } finally {

@@ -47,11 +47,16 @@ export interface Machine {
   readonly memoryGiB: number;
   readonly postgres: string;
   readonly node: string;
+  /** The 1-minute load average when the benchmark started and when it ended: other work on the machine shows in it. */
+  readonly load: readonly [number, number];
 }
 
-export function machine(postgresVersion: string): Machine {
+export function machine(postgresVersion: string, loadAtStart: number): Machine {
   const cpus = os.cpus();
-  return { cores: cpus.length, cpu: cpus[0]?.model.trim() ?? 'unknown', memoryGiB: os.totalmem() / 2 ** 30, postgres: postgresVersion, node: process.version };
+  return {
+    cores: cpus.length, cpu: cpus[0]?.model.trim() ?? 'unknown', memoryGiB: os.totalmem() / 2 ** 30, postgres: postgresVersion, node: process.version,
+    load: [loadAtStart, os.loadavg()[0]!],
+  };
 }
 
 /**
@@ -240,6 +245,7 @@ the next run rewrites this file. Issue 5 defines the benchmark and its targets; 
 - memory: ${m.memoryGiB.toFixed(1)} GiB
 - PostgreSQL: ${m.postgres} (the embedded cluster, one for both contenders)
 - Node.js: ${m.node}
+- load average (1 min) when the benchmark started / ended: ${m.load[0].toFixed(2)} / ${m.load[1].toFixed(2)}${Math.max(...m.load) > m.cores / 2 ? ` — other work shared the ${m.cores} cores, so the seconds below are inflated; the ratios, measured in the same rounds, less so` : ''}
 
 ## Results
 
