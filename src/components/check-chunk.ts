@@ -56,7 +56,8 @@ parentPort!.on('message', (message: { setup: CheckSetup } | ChunkJob) => {
     parentPort!.postMessage({ ready: true });
     return;
   }
-  void check(message).then((result) => parentPort!.postMessage(result), (e: unknown) => parentPort!.postMessage({ index: message.index, error: (e as Error)?.stack ?? String(e) }));
+  // The error's code goes along: a full disk (ENOSPC) is said as such, not as a bug.
+  void check(message).then((result) => parentPort!.postMessage(result), (e: unknown) => parentPort!.postMessage({ index: message.index, error: (e as Error)?.stack ?? String(e), code: (e as { code?: unknown })?.code }));
 });
 
 async function check(job: ChunkJob): Promise<ChunkResult> {

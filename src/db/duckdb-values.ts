@@ -102,7 +102,10 @@ export function duckError(e: unknown, prefix = 0): unknown {
   const type = info?.exception_type ?? /^(\w+(?: \w+)?) Error:/.exec(message)?.[1] ?? (/^Could not convert /.test(message) ? 'Conversion' : '');
   if (!info && !type) return e;
   const text = (info?.exception_message ?? message).split('\n')[0]!.trim();
-  const kind: DatabaseErrorKind = /No space left on device|could not write/i.test(text) && /IO|Out of Memory/i.test(type) ? 'disk-full'
+  // Past its memory limit DuckDB spills to the run's folder, up to nearly all the room its disk has
+  // (max_temp_directory_size): when that is used up it cannot "offload" a block, the disk is full.
+  const full = (/No space left on device|could not write/i.test(text) && /IO|Out of Memory/i.test(type)) || (/^Out of Memory$/i.test(type) && /failed to offload/i.test(text));
+  const kind: DatabaseErrorKind = full ? 'disk-full'
     : /^(Conversion|Constraint|Invalid Input|Out of Range)$/i.test(type) ? 'data'
     : /^(Parser|Binder|Catalog|Syntax|Not implemented|Dependency)$/i.test(type) ? 'sql'
     : /^INTERRUPT$/i.test(type) || /Interrupted/.test(text) ? 'interrupted'
