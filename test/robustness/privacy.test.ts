@@ -289,6 +289,7 @@ describe('DuckDB errors about a value do not repeat the value', () => {
     { name: 'a name cast to a list (Conversion)', row: plain, query: (s) => `SELECT seq, name::integer[] AS l FROM history WHERE seq = ${s}` },
     { name: 'a name parsed as a date by strptime (Invalid Input)', row: plain, query: (s) => `SELECT seq, strptime(name, '%Y') AS d FROM history WHERE seq = ${s}` },
     { name: 'an address as a date part (Conversion)', row: quoted, query: (s) => `SELECT seq, date_part(address, DATE '2000-01-01') AS p FROM history WHERE seq = ${s}` },
+    { name: 'a name raised by error(), unquoted (Invalid Input)', row: plain, query: (s) => `SELECT seq, CASE WHEN seq > 0 THEN error(name) END AS e FROM history WHERE seq = ${s}` },
   ];
   it.each(cases)('$name', async ({ row, query }) => {
     const dir = fixture({ 'history.csv': sampleBytes().history, 'pipeline.yaml': sqlPipeline(query(row.seq)) });
@@ -299,6 +300,12 @@ describe('DuckDB errors about a value do not repeat the value', () => {
     const personal = [...personalValuesOf(row), ...row.address.split(/[\u3000",]/u).filter((p) => [...p].length >= 2)];
     expect(leaksIn(r.err, personal), r.err).toEqual([]);
     expect(fs.existsSync(path.join(dir, 'out')), 'nothing written').toBe(false);
+  });
+
+  it('error() with a message of the SQL\'s own: the message is shown', async () => {
+    const dir = fixture({ 'history.csv': sampleBytes().history, 'pipeline.yaml': sqlPipeline("SELECT seq, error('history is not empty') AS e FROM history") });
+    const r = await runCli(['run', 'pipeline.yaml', '-q', '--database', 'duckdb'], dir);
+    expect(r).toEqual({ code: 1, out: '', err: 'pipeline.yaml:9:3: stage "broken": history is not empty (Invalid Input Error)\n' });
   });
 
   it('a source value DuckDB cannot hold (a numeric of more than 28 digits before the point): exit 1, the value cut out, no stack', async () => {
