@@ -342,6 +342,20 @@ describe.each(ENGINES)('other engine messages about data, on $name', ({ args }) 
     expect(leaksIn(r2.err, personal), r2.err).toEqual([]);
   });
 
+  it('a ts: transform that puts a name in an integer column: the database refuses it without the name, and without a stack', async () => {
+    const personal = samplePersonalValues();
+    const dir = fixture({
+      'history.csv': sampleBytes().history,
+      'name-as-count.ts': 'export default (row: { seq: number; name: string }) => ({ seq: row.seq, n: row.name });\n',
+      'pipeline.yaml': sqlPipeline('SELECT seq, name FROM history').replace('    query: "SELECT seq, name FROM history"\n', '    ts: name-as-count.ts\n    columns: { seq: integer, n: integer }\n'),
+    });
+    const r = await runCli(['run', 'pipeline.yaml', ...args], dir);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^etl: database error: .+ \((22P02|Conversion Error)\)\n$/mu);
+    expect(leaksIn(r.err, personal), r.err).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'out')), 'nothing written').toBe(false);
+  });
+
   it('a check over a personal value that fails: its message does not repeat the value', async () => {
     // A check is meant to compare counts, but nothing stops a pipeline from comparing values;
     // the engine must then not print or record them (SPEC §2, issue 4: the manifest never holds a name).
