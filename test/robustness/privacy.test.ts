@@ -308,14 +308,14 @@ describe('DuckDB errors about a value do not repeat the value', () => {
     expect(r).toEqual({ code: 1, out: '', err: 'pipeline.yaml:9:3: stage "broken": history is not empty (Invalid Input Error)\n' });
   });
 
-  it('a source value DuckDB cannot hold (a numeric of more than 28 digits before the point): exit 1, the value cut out, no stack', async () => {
+  it('a source value DuckDB cannot hold (a numeric of more than 28 digits before the point): exit 1, the source named, the value cut out, no stack', async () => {
     const code = '1234567890'.repeat(3);
     const dir = fixture({
       'in.csv': `id,amount\n1,${code}\n`,
       'pipeline.yaml': 'params: { out_dir: out }\nsources:\n  src: { file: in.csv, columns: { id: integer, amount: numeric } }\nsinks:\n  a: { from: src, file: out/a.csv, order_by: [id] }\n',
     });
     const r = await runCli(['run', '-q', '--database', 'duckdb'], dir);
-    expect(r).toEqual({ code: 1, out: '', err: 'etl: database error: Could not convert string "…" to DECIMAL(38,10) (Conversion Error)\n' });
+    expect(r).toEqual({ code: 1, out: '', err: 'etl: source src (in.csv): the database refused a value: Could not convert string "…" to DECIMAL(38,10) (Conversion Error); no output was changed\n' });
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   });
 });
@@ -342,7 +342,7 @@ describe.each(ENGINES)('other engine messages about data, on $name', ({ args }) 
     expect(leaksIn(r2.err, personal), r2.err).toEqual([]);
   });
 
-  it('a ts: transform that puts a name in an integer column: the database refuses it without the name, and without a stack', async () => {
+  it('a ts: transform that puts a name in an integer column: the database refuses it, the transform named, without the name, and without a stack', async () => {
     const personal = samplePersonalValues();
     const dir = fixture({
       'history.csv': sampleBytes().history,
@@ -351,7 +351,7 @@ describe.each(ENGINES)('other engine messages about data, on $name', ({ args }) 
     });
     const r = await runCli(['run', 'pipeline.yaml', ...args], dir);
     expect(r.code, r.err).toBe(1);
-    expect(r.err).toMatch(/^etl: database error: .+ \((22P02|Conversion Error)\)\n$/mu);
+    expect(r.err).toMatch(/\netl: transform broken: the database refused a value: .+ \((SQLSTATE 22P02|Conversion Error)\); no output was changed\n$/u);
     expect(leaksIn(r.err, personal), r.err).toEqual([]);
     expect(fs.existsSync(path.join(dir, 'out')), 'nothing written').toBe(false);
   });
