@@ -10,5 +10,9 @@ parentPort!.on('message', (message: { setup: CheckSetup } | ChunkJob) => {
     parentPort!.postMessage({ ready: true });
     return;
   }
-  void checker!.check(message).then((result) => parentPort!.postMessage(result), (e: unknown) => parentPort!.postMessage({ index: message.index, error: (e as Error)?.stack ?? String(e) }));
+  // The error's code goes along: a full disk (ENOSPC) is said as such, not as a bug.
+  void checker!.check(message).then(
+    (result) => parentPort!.postMessage(result),
+    (e: unknown) => parentPort!.postMessage({ index: message.index, error: (e as Error)?.stack ?? String(e), code: (e as { code?: unknown })?.code }),
+  );
 });

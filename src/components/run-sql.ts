@@ -32,7 +32,11 @@ export function sqlError(e: unknown, stage: Pick<SqlTransformStage, 'id' | 'pos'
     if (offset >= 0) pos = { file: stage.sql.origin.file, ...sqlPosition(stage.sql.origin, originalOffset(stage.sql, offset)) };
   }
   const code = /^[0-9A-Z]{5}$/.test(e.code) ? `SQLSTATE ${e.code}` : e.code;
-  return new EtlError('failed', [{ pos, message: `stage "${stage.id}": ${redactDbMessage(e.message, stage.sql.origin.original)} (${code})` }]);
+  const sqlText = stage.sql.origin.original;
+  // DuckDB's error(x) raises x itself, unquoted, which may be a value (error(name)): shown only when it is text of the SQL.
+  const raised = e.code === 'Invalid Input Error' && /\berror\s*\(/i.test(sqlText) && !sqlText.includes(e.message);
+  const message = raised ? 'the SQL raised an error whose message is not text of the SQL (not shown: it may hold a value)' : redactDbMessage(e.message, sqlText);
+  return new EtlError('failed', [{ pos, message: `stage "${stage.id}": ${message} (${code})` }]);
 }
 
 /**

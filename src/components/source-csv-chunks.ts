@@ -11,7 +11,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { SourceStage } from '../config/pipeline.ts';
 import { RecordCutter } from '../csv/record-cutter.ts';
 import { scanRecords, type TextRecord } from '../csv/text-records.ts';
-import type { RowFile } from '../db/driver.ts';
+import { DatabaseError, type RowFile } from '../db/driver.ts';
 import type { RunContext } from '../engine/run-context.ts';
 import { recipeOf, type TypeRecipe } from '../types/type-recipe.ts';
 import type { CheckSetup, ChunkResult } from './check-chunk.ts';
@@ -259,10 +259,12 @@ class CheckPool {
         worker.once('message', () => resolve());
       });
       worker.on('error', (e: Error) => this.#fail(e));
-      worker.on('message', (m: (ChunkResult & { error?: string }) | { ready: true }) => {
+      worker.on('message', (m: (ChunkResult & { error?: string; code?: unknown }) | { ready: true }) => {
         if ('ready' in m) return;
         slot.busy--;
-        if (m.error) this.#fail(new Error(`a worker checking rows failed: ${m.error}`));
+        // The checked rows go to the database's folder of the run: its disk is the one that is full.
+        if (m.code === 'ENOSPC') this.#fail(new DatabaseError('No space left on device (writing checked rows)', 'ENOSPC', 'disk-full'));
+        else if (m.error) this.#fail(new Error(`a worker checking rows failed: ${m.error}`));
         else this.#results.set(m.index, { ...m, out: this.#outs.get(m.index)! });
         this.#poke();
       });

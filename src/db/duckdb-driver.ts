@@ -46,13 +46,16 @@ export class DuckDbDriver implements Driver {
   readonly #idle: DuckDBConnection[] = [];
   readonly #busy = new Set<DuckDBConnection>();
   readonly #signal?: AbortSignal;
+  /** The process's umask before {@link open} narrowed it for a database file; put back by {@link close}. */
+  readonly #umask: number | undefined;
   readonly #onAbort = () => {
     for (const conn of this.#busy) conn.interrupt();
   };
   #closed = false;
 
-  private constructor(instance: DuckDBInstance, scratch: ScratchFolder, schema: string | undefined, options: DuckDbOptions) {
+  private constructor(instance: DuckDBInstance, scratch: ScratchFolder, schema: string | undefined, umask: number | undefined, options: DuckDbOptions) {
     this.#instance = instance;
+    this.#umask = umask;
     this.#scratch = scratch;
     this.#schema = schema;
     this.#signal = options.signal;
@@ -62,6 +65,10 @@ export class DuckDbDriver implements Driver {
 
   static async open(options: DuckDbOptions): Promise<DuckDbDriver> {
     const scratch = ScratchFolder.create();
+    // A database file and its write-ahead log hold the run's rows, and DuckDB creates them with the
+    // process's umask (0644 under the usual 022): while the file is open, files are made 0600. What
+    // etl itself writes has its mode set whatever the umask, so only DuckDB's files feel it.
+    const umask = options.path ? process.umask(0o077) : undefined;
     let instance: DuckDBInstance | undefined;
     try {
       instance = await DuckDBInstance.create(options.path ?? ':memory:', {
@@ -76,12 +83,13 @@ export class DuckDbDriver implements Driver {
         autoload_known_extensions: 'false',
       });
       const schema = options.path ? `etl_run_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}` : undefined;
-      const driver = new DuckDbDriver(instance, scratch, schema, options);
+      const driver = new DuckDbDriver(instance, scratch, schema, umask, options);
       if (schema) await driver.#openSchema(schema);
       return driver;
     } catch (e) {
       instance?.closeSync();
       scratch.remove();
+      if (umask !== undefined) process.umask(umask);
       throw duckError(e);
     }
   }
@@ -253,6 +261,7 @@ export class DuckDbDriver implements Driver {
       for (const conn of [...this.#idle, ...this.#busy]) conn.closeSync();
       this.#instance.closeSync();
       this.#scratch.remove();
+      if (this.#umask !== undefined) process.umask(this.#umask);
     }
   }
 

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { FileReport } from '../components/component.ts';
 import { componentFor } from '../components/registry.ts';
+import { redactDbMessage } from '../components/run-sql.ts';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import { diskFullMessage, isDiskFull } from '../db/disk-full.ts';
-import type { Driver } from '../db/driver.ts';
+import { DatabaseError, type Driver } from '../db/driver.ts';
 import { databaseKind, openDatabase } from '../db/open-database.ts';
 import { displayPath, EtlError } from '../errors.ts';
 import { checksFor, runOrder, select, type Selection } from '../graph/select.ts';
@@ -90,12 +91,20 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     pipeline, files: result.files, checks: result.checks, measures: result.measures, startedAt: new Date(started), finishedAt: new Date(),
     database: driver.description, outputSha256: (file) => outputs.sha256(file), stages: result.stages, timings: clock.timings(order.map((s) => s.id)),
   });
-  // A full disk is named with the work that filled it, and where the space ran out.
+  // A full disk is named with the work that filled it, and where the space ran out; so is a value
+  // the database would not take on its way in (a numeric past DuckDB's 38 digits, a ts: transform's
+  // text in an integer column), without the value.
   const diskFull = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (e) {
-      throw isDiskFull(e) && !interrupted() ? new EtlError('failed', diskFullMessage(what, databaseKind(options.databaseUrl))) : e;
+      if (interrupted()) throw e;
+      if (isDiskFull(e)) throw new EtlError('failed', diskFullMessage(what, databaseKind(options.databaseUrl)));
+      if (e instanceof DatabaseError && e.kind === 'data') {
+        const code = /^[0-9A-Z]{5}$/.test(e.code) ? `SQLSTATE ${e.code}` : e.code;
+        throw new EtlError('failed', `etl: ${what}: the database refused a value: ${redactDbMessage(e.message)} (${code}); no output was changed`);
+      }
+      throw e;
     }
   };
   let failed = false;

@@ -20,6 +20,12 @@ const NAMES = ['a.csv', 'b.csv', 'state/c.csv', 'manifest.json'];
 const OLD = { 'a.csv': 'old a.csv\n', 'b.csv': 'old b.csv\n', 'manifest.json': 'old manifest.json\n', 'state/': '' };
 const NEW = { 'a.csv': 'new a.csv\n', 'b.csv': 'new b.csv\n', 'manifest.json': 'new manifest.json\n', 'state/': '', 'state/c.csv': 'new c.csv\n' };
 
+/** The engines a whole run is tried on: the commit is the engine's own, whichever database ran the SQL. */
+const ENGINES = [
+  { name: 'the embedded PostgreSQL', args: [] as string[] },
+  { name: 'DuckDB', args: ['--database', 'duckdb'] },
+];
+
 const oldSet = () => fixture({ 'a.csv': OLD['a.csv'], 'b.csv': OLD['b.csv'], 'manifest.json': OLD['manifest.json'], 'state/.keep': '' });
 const finalsOf = (dir: string) => NAMES.map((n) => path.join(dir, n));
 const writeNewSet = (files: OutputFiles, dir: string) => {
@@ -103,7 +109,7 @@ describe.skipIf(!canChattr)('a rename refused by an immutable file (chattr +i)',
     expect(tree(dir)).toEqual({ ...OLD, 'state/.keep': '' });
   });
 
-  it('fails a real run with exit 1 and the previous outputs; the next run writes the new ones and claims nothing', async () => {
+  it.each(ENGINES)('fails a real run with exit 1 and the previous outputs; the next run writes the new ones and claims nothing, on $name', async ({ args }) => {
     const dir = fixture({
       'in.csv': 'id\n1\n2\n',
       'pipeline.yaml': `params: { out_dir: out, n: "1" }
@@ -117,19 +123,19 @@ sinks:
 manifest: out/manifest.json
 `,
     });
-    expect((await runCli(['run', '-q'], dir)).code).toBe(0);
+    expect((await runCli(['run', '-q', ...args], dir)).code).toBe(0);
     const before = tree(path.join(dir, 'out'));
     immutable(path.join(dir, 'out/state/b.csv'), true);
     let r;
     try {
-      r = await runCli(['run', '-q', '--param', 'n=7'], dir);
+      r = await runCli(['run', '-q', '--param', 'n=7', ...args], dir);
     } finally {
       immutable(path.join(dir, 'out/state/b.csv'), false);
     }
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^etl: cannot rename out\/state\/b\.csv to out\/state\/\.b\.csv\.etl-old-\d+-[0-9a-f]{8}: operation not permitted \(EPERM\); this run's outputs were rolled back: the previous outputs are in place\n$/);
     expect(tree(path.join(dir, 'out'))).toEqual(before);
-    const again = await runCli(['run', '--param', 'n=7'], dir);
+    const again = await runCli(['run', '--param', 'n=7', ...args], dir);
     expect(again.code).toBe(0);
     expect(again.err).not.toMatch(/commit|lock/);
     expect(fs.readFileSync(path.join(dir, 'out/state/b.csv'), 'utf8')).toBe('id,v\n1,7\n2,14\n');
@@ -206,14 +212,14 @@ describe('a full disk', () => {
     expect(tree(dir)).toEqual(OLD);
   });
 
-  it('filled by the temporary files fails the run naming the file; the previous outputs stay', async (ctx) => {
+  it.for(ENGINES)('filled by the temporary files fails the run naming the file; the previous outputs stay, on $name', async ({ args }, ctx) => {
     if (!disk) return ctx.skip();
     const dir = fixture({
       'pipeline.yaml': `params: { out_dir: out, n: "10" }
 sources:
   src: { file: in.csv, columns: { id: integer } }
 transforms:
-  t: { inputs: [src], query: "SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, CAST(:n AS integer)) g" }
+  t: { inputs: [src], query: "SELECT g.n AS id, repeat('x', 100) AS pad FROM generate_series(1, CAST(:n AS integer)) AS g(n)" }
 sinks:
   a: { from: t, file: out/a.csv, order_by: [id] }
 manifest: out/manifest.json
@@ -221,12 +227,12 @@ manifest: out/manifest.json
       'in.csv': 'id\n1\n',
     });
     fs.symlinkSync(disk, path.join(dir, 'out'));
-    expect((await runCli(['run', '-q'], dir)).code).toBe(0);
+    expect((await runCli(['run', '-q', ...args], dir)).code).toBe(0);
     const before = tree(disk);
-    const r = await runCli(['run', '-q', '--param', 'n=5000'], dir);
+    const r = await runCli(['run', '-q', '--param', 'n=5000', ...args], dir);
     expect(r).toEqual({ code: 1, out: '', err: 'etl: out/a.csv: no space left on the device while writing (ENOSPC)\n' });
     expect(tree(disk)).toEqual(before);
-    expect((await runCli(['run', '--param', 'n=20'], dir)).err).not.toMatch(/commit|lock/);
+    expect((await runCli(['run', '--param', 'n=20', ...args], dir)).err).not.toMatch(/commit|lock/);
     expect(fs.readFileSync(path.join(disk, 'a.csv'), 'utf8').split('\n')).toHaveLength(22);
   });
 });

@@ -11,7 +11,8 @@ import { generate } from '../../scripts/gen/generate.ts';
  * byte-identical and no partial file under an output name; the next run removes what they
  * left (temporary files, a stale lock, the abandoned server schema) and writes the same bytes as
  * a clean run. The killed run's embedded cluster is gone by then: its watchdog removes it within
- * seconds (test/engine/watchdog.test.ts), and the next run's sweep would otherwise.
+ * seconds (test/engine/watchdog.test.ts), and the next run's sweep would otherwise; on DuckDB,
+ * the same for its folder of spill files and checked rows.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/etl.js');
@@ -48,16 +49,23 @@ function etl(args: string[], killWhen?: (stderr: string) => boolean): Promise<{ 
 const snapshot = (dir: string) => Object.fromEntries(files(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 const withoutRun = (manifest: string) => ({ ...JSON.parse(manifest), run: undefined });
 
-describe('a run killed with SIGKILL', () => {
+/** The engines: each keeps the run's data in a folder of $TMPDIR named after the run's process. */
+const ENGINES = [
+  { name: 'the embedded PostgreSQL', args: [] as string[], folder: 'etl-pg' },
+  { name: 'DuckDB', args: ['--database', 'duckdb'], folder: 'etl-duckdb' },
+];
+
+describe.each(ENGINES)('a run killed with SIGKILL, on $name', ({ args: engineArgs, folder }) => {
   const points: [string, (err: string) => boolean][] = [
-    ['while loading', (err) => err.includes('etl: running')],
+    // The first source (event_codes) is in: the registry's history is loading.
+    ['while loading', (err) => err.includes('etl: source event_codes')],
     ['between transforms', (err) => err.includes('etl: transform changes')],
     ['while writing sinks', (err) => /etl: sink \w+ ->/.test(err)],
   ];
 
   it.each(points)('%s leaves the previous outputs as they were, and the next run cleans up', async (_, when) => {
-    const out = path.join(scratch, `out-${points.findIndex((p) => p[1] === when)}`);
-    const args = ['run', 'pipeline.yaml', '--param', `data_dir=${data}`, '--param', `out_dir=${out}`];
+    const out = path.join(scratch, `out-${folder}-${points.findIndex((p) => p[1] === when)}`);
+    const args = ['run', 'pipeline.yaml', '--param', `data_dir=${data}`, '--param', `out_dir=${out}`, ...engineArgs];
     expect((await etl(args)).code).toBe(0);
     const before = snapshot(out);
 
@@ -72,9 +80,9 @@ describe('a run killed with SIGKILL', () => {
     const after = snapshot(out);
     for (const f of OUTPUTS.filter((f) => f.endsWith('.csv'))) expect(after[f], f).toBe(before[f]);
     expect(withoutRun(after['manifest.json']!)).toEqual(withoutRun(before['manifest.json']!));
-    // The killed run's cluster is gone: no data folder, no server process.
-    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`etl-pg-${killed.pid}-`))).toEqual([]);
-    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes(`etl-pg-${killed.pid}-`))).toEqual([]);
+    // The killed run's database is gone: no data folder, no server process.
+    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`${folder}-${killed.pid}-`))).toEqual([]);
+    expect(execSync('ps -eo args').toString().split('\n').filter((l) => l.includes(`${folder}-${killed.pid}-`))).toEqual([]);
   });
 });
 

@@ -53,14 +53,14 @@ async function started(database: string): Promise<{ child: ReturnType<typeof spa
 const leftIn = (tmp: string) => fs.readdirSync(tmp).filter((n) => !n.startsWith('tsx-'));
 
 describe('DuckDB and signals', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s interrupts the running query: the run exits at once with the one line, its folder removed, outputs untouched', async (signal) => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s interrupts the running query: the run exits at once with the one line, its folder removed, outputs untouched', async (signal) => {
     const { child, tmp, dir, exited } = await started('duckdb');
     expect(leftIn(tmp).filter((n) => n.startsWith(`etl-duckdb-${child.pid}-`))).toHaveLength(1);
     const at = Date.now();
     child.kill(signal);
     const { code, err } = await exited;
     expect(Date.now() - at).toBeLessThan(BOUND_MS);
-    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(code).toBe({ SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal]);
     expect(err.split('\n').slice(-2)).toEqual([`etl: interrupted by ${signal}; no output was changed`, '']);
     expect(leftIn(tmp)).toEqual([]);
     expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['a.csv']);

@@ -34,14 +34,22 @@ const snapshot = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().
 
 const OLD = { 'out/a.csv': 'old a\n', 'out/b.csv': 'old b\n' };
 
+/** The engines a run may use inside the terminal, each with a query that keeps it busy for a minute or more. */
+const ENGINES = [
+  { name: 'the embedded PostgreSQL', args: '', slowQuery: 'SELECT id, pg_sleep(60) IS NULL AS slept FROM src', sinkByQuery: false },
+  // DuckDB runs inside node: the query keeps its threads busy (10¹¹ pairs) until it is interrupted.
+  // A sink's lines are made and sorted by a query into DuckDB's folder before the output file gets them.
+  { name: 'DuckDB', args: ' --database duckdb', slowQuery: 'SELECT src.id, (SELECT sum(a.range * b.range) FROM range(300000) a, range(300000) b) AS n FROM src', sinkByQuery: true },
+];
+
 /**
- * Runs `etl run -v` in `dir` in a terminal, presses C-c once `ready` resolves, and returns the
- * exit code and the lines the run printed.
+ * Runs `etl run -v` (and `args`) in `dir` in a terminal, presses C-c once `ready` resolves, and
+ * returns the exit code and the lines the run printed.
  */
-async function pressCtrlC(dir: string, ready: (term: Terminal) => Promise<unknown>): Promise<{ code: number; lines: string[] }> {
+async function pressCtrlC(dir: string, ready: (term: Terminal) => Promise<unknown>, args = ''): Promise<{ code: number; lines: string[] }> {
   const term = new Terminal();
   try {
-    term.type(`cd ${dir} && TMPDIR=${tmp} node ${BIN} run -v; echo "EXIT=$?"`);
+    term.type(`cd ${dir} && TMPDIR=${tmp} node ${BIN} run -v${args}; echo "EXIT=$?"`);
     await ready(term);
     term.press('C-c');
     // The terminal echoes ^C where the cursor is: after a run that printed nothing, before EXIT=.
@@ -124,7 +132,7 @@ sinks:
     expectInterrupted(run, dir);
   });
 
-  it('while a source loads', async () => {
+  it.each(ENGINES)('while a source loads, on $name', async ({ args }) => {
     // Rows of 1 KB read 64 KiB at a time: each read is a few dozen rows, 2 ms each.
     const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},${'x'.repeat(1000)}`);
     const dir = fixture({
@@ -143,12 +151,12 @@ sinks:
     const run = await pressCtrlC(dir, async (term) => {
       await term.waitFor(/source big \(big\.csv\): started/);
       await new Promise((resolve) => setTimeout(resolve, 500));
-    });
+    }, args);
     expect(run.lines.join('\n')).not.toMatch(/source big \(big\.csv\): \d+ rows/);
     expectInterrupted(run, dir);
   });
 
-  it('while a transform runs its query', async () => {
+  it.each(ENGINES)('while a transform runs its query, on $name', async ({ args, slowQuery }) => {
     const dir = fixture({
       ...OLD,
       'in.csv': 'id\n1\n',
@@ -156,7 +164,7 @@ sinks:
 sources:
   src: { file: in.csv, columns: { id: integer } }
 transforms:
-  slow: { inputs: [src], query: "SELECT id, pg_sleep(60) IS NULL AS slept FROM src" }
+  slow: { inputs: [src], query: "${slowQuery}" }
 sinks:
   a: { from: src, file: out/a.csv, order_by: [id] }
   b: { from: slow, file: out/b.csv, order_by: [id] }
@@ -165,11 +173,11 @@ sinks:
     const run = await pressCtrlC(dir, async (term) => {
       await term.waitFor(/transform slow: started/);
       await new Promise((resolve) => setTimeout(resolve, 500));
-    });
+    }, args);
     expectInterrupted(run, dir);
   });
 
-  it('while a sink is written', async () => {
+  it.each(ENGINES)('while a sink is written, on $name', async ({ args, sinkByQuery }) => {
     const dir = fixture({
       ...OLD,
       'in.csv': 'id\n1\n',
@@ -177,21 +185,23 @@ sinks:
 sources:
   src: { file: in.csv, columns: { id: integer } }
 transforms:
-  many: { inputs: [src], query: "SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 2000000) g" }
+  many: { inputs: [src], query: "SELECT g.n AS id, md5(g.n::text) AS h FROM generate_series(1, 2000000) AS g(n)" }
 sinks:
   a: { from: src, file: out/a.csv, order_by: [id] }
   b: { from: many, file: out/b.csv, order_by: [id], after: [a] }
 `,
     });
     const out = path.join(dir, 'out');
-    const run = await pressCtrlC(dir, async () => {
+    const run = await pressCtrlC(dir, async (term) => {
+      // On DuckDB, pressed while the query that makes the big sink's lines runs (the file then takes a moment).
+      if (sinkByQuery) return term.waitFor(/sink b -> out\/b\.csv: started/);
       // Pressed once the big sink's temporary file has its first bytes.
       const until = Date.now() + 60_000;
       while (!fs.readdirSync(out).some((f) => f.startsWith('.b.csv.') && fs.statSync(path.join(out, f)).size > 0)) {
         if (Date.now() > until) throw new Error('the sink never started writing');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-    });
+    }, args);
     expect(run.lines.join('\n')).not.toMatch(/sink b -> out\/b\.csv: \d+ rows/);
     expectInterrupted(run, dir);
   });

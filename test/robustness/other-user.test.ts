@@ -7,9 +7,11 @@ import { fixture } from '../support/fixture.ts';
 import { BIN } from './helpers.ts';
 
 /**
- * The embedded PostgreSQL holds the registry while a run lives; another local user (here
- * `nobody`) must not get at it: no credential to read, no data folder to list or read, no
- * server to connect to — through TCP on 127.0.0.1 or through the Unix socket.
+ * The database holds the registry while a run lives; another local user (here `nobody`) must not
+ * get at it. The embedded PostgreSQL: no credential to read, no data folder to list or read, no
+ * server to connect to — through TCP on 127.0.0.1 or through the Unix socket. DuckDB: no folder of
+ * the run (spill files, checked rows) to list or read, no database file or write-ahead log to
+ * read, nothing listening.
  */
 const asNobody = (args: string[]) => spawnSync('runuser', ['-u', 'nobody', '--', ...args], { cwd: '/', encoding: 'utf8' });
 const canRunAsNobody = process.getuid?.() === 0 && asNobody(['node', '-e', '0']).status === 0;
@@ -75,6 +77,9 @@ function tcpPorts(pids: number[]): number[] {
   return lines.filter((l) => pids.some((pid) => l.includes(`pid=${pid},`))).map((l) => Number(/:(\d+)\s/.exec(l)?.[1]));
 }
 
+/** Every socket (TCP, UDP, Unix) the process `pid` listens on, as `ss` shows it. */
+const listening = (pid: number) => execFileSync('ss', ['-lpH'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`pid=${pid},`));
+
 /** Process ids whose command line names `text`. */
 const pidsNaming = (text: string) =>
   execSync('ps -eo pid=,args=').toString().split('\n').filter((l) => l.includes(text)).map((l) => Number(l.trim().split(/\s+/)[0]));
@@ -135,5 +140,61 @@ describe.skipIf(!canRunAsNobody)('another local user, while a run lives', () => 
     // And nothing of it is left.
     expect(fs.readdirSync(tmp).filter((n) => !n.startsWith('tsx-'))).toEqual([]);
     expect(fs.readdirSync('/tmp').filter((n) => n.startsWith(`etl-pg-${child.pid}-`))).toEqual([]);
+  });
+});
+
+/** A query that keeps DuckDB busy for minutes (10¹¹ pairs), unless interrupted, after the people are loaded. */
+const DUCKDB_PIPELINE = `params: { out_dir: out }
+sources:
+  people: { file: people.csv, columns: { id: integer, name: text, address: text } }
+transforms:
+  slow: { inputs: [people], query: "SELECT people.id, (SELECT sum(a.range * b.range) FROM range(300000) a, range(300000) b) AS n FROM people" }
+sinks:
+  s: { from: slow, file: out/s.csv, order_by: [id] }
+`;
+
+describe.skipIf(!canRunAsNobody)('another local user, while a DuckDB run lives', () => {
+  it.each([
+    ['in memory', false],
+    ['in a database file the run creates', true],
+  ])('%s: can list or read nothing of the run, and nothing listens', async (_, inFile) => {
+    const tmp = tmpFolder(0);
+    const dir = fixture({ 'people.csv': 'id,name,address\n1,Taro Test,1-2-3 Example\n', 'pipeline.yaml': DUCKDB_PIPELINE });
+    // The pipeline's folder is open to all, as a shared project folder would be: only the files' own modes protect them.
+    fs.chmodSync(dir, 0o755);
+    const file = path.join(dir, 'people.duckdb');
+    // The usual umask, whatever the test runner's: under it DuckDB would make its files 0644.
+    const child: ChildProcess = spawn('sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, BIN, 'run', '--database', inFile ? `duckdb:${file}` : 'duckdb'], {
+      cwd: dir, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      while (!err.includes('etl: source people')) {
+        if (child.exitCode !== null) throw new Error(`the run ended early:\n${err}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // The transform's query is under way.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const scratch = fs.readdirSync(tmp).filter((n) => n.startsWith(`etl-duckdb-${child.pid}-`)).map((n) => path.join(tmp, n));
+      expect(scratch).toHaveLength(1);
+      const { files, folders } = walk(scratch);
+      expect(listableByNobody(folders)).toEqual([]);
+      expect(readableByNobody(files)).toEqual([]);
+      if (inFile) {
+        // The database file and its write-ahead log, which hold the people until the run drops its schema.
+        const dbFiles = [file, `${file}.wal`].filter((f) => fs.existsSync(f));
+        expect(dbFiles).toContain(file);
+        for (const f of dbFiles) expect((fs.statSync(f).mode & 0o777).toString(8), f).toBe('600');
+        expect(readableByNobody(dbFiles)).toEqual([]);
+      }
+      expect(listening(child.pid!)).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(fs.readdirSync(tmp).filter((n) => !n.startsWith('tsx-'))).toEqual([]);
+    expect(fs.readdirSync(dir).sort()).toEqual(inFile ? ['people.csv', 'people.duckdb', 'pipeline.yaml'] : ['people.csv', 'pipeline.yaml']);
   });
 });

@@ -15,6 +15,7 @@ import iconv from 'iconv-lite';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { FAILED_REPORT_LINE } from '../../src/report/run-report.ts';
+import { databaseBackends } from '../support/backends.ts';
 import { fixture } from '../support/fixture.ts';
 import { runCli } from '../support/run-cli.ts';
 import {
@@ -180,11 +181,14 @@ function flagshipDir(history: Buffer, list: Buffer, onInvalid: 'fail' | 'reject'
 
 const runIn = (dir: string, ...args: string[]) => runCli(['run', 'pipeline.yaml', '--param', 'data_dir=data', '--param', 'out_dir=out', ...args], dir);
 
-describe('no message names a person', () => {
+/** The embedded PostgreSQL and DuckDB: each says things of its own about data (a server says what the embedded one does). */
+const ENGINES = databaseBackends().filter((b) => b.available && (b.engine === 'duckdb' || b.args.length === 0));
+
+describe.each(ENGINES)('no message names a person, on $name', ({ args }) => {
   it('on_invalid: fail — every bad row is listed by line, none by value', async () => {
     const { bytes, planted } = plant(BAD_ROWS, UNCLOSED);
     const dir = flagshipDir(bytes, badList(), 'fail');
-    const r = await runIn(dir);
+    const r = await runIn(dir, ...args);
     expect(r.code, r.err).toBe(1);
     for (const p of planted) expect(r.err, `${p.bad.name} (line ${p.line}) is reported`).toMatch(reportsLine(p.line));
     for (const line of [3, 4, 5, 6]) expect(r.err, `list line ${line} is reported`).toContain(`non_notification.csv:${line}:`);
@@ -196,7 +200,7 @@ describe('no message names a person', () => {
     // Without the duplicate key: see the next test for that one.
     const { bytes, planted } = plant(BAD_ROWS.filter((b) => b !== DUPLICATE_SEQ), UNCLOSED);
     const dir = flagshipDir(bytes, badList(), 'reject');
-    const r = await runIn(dir);
+    const r = await runIn(dir, ...args);
     expect(r.code, r.err).toBe(0);
     const rejects = parseCsv(fs.readFileSync(path.join(dir, 'out/rejects/history.csv')), { bom: true, relax_column_count: true }) as string[][];
     const lineCol = rejects[0]!.indexOf('line');
@@ -210,7 +214,7 @@ describe('no message names a person', () => {
     // README, Guarantees: duplicate primary keys fail the run even with on_invalid: reject.
     const { bytes, planted } = plant([DUPLICATE_SEQ], undefined);
     const dir = flagshipDir(bytes, sampleBytes().nn, 'reject');
-    const r = await runIn(dir);
+    const r = await runIn(dir, ...args);
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(/history\.csv:\d+:1: duplicate primary key \(seq\): the same as line \d+\n/);
     expect(r.err).toMatch(/source "history": 1 row repeating a primary key; nothing was written\netl: a report of the failed run \(no output was changed\): \S+\n$/);
@@ -271,14 +275,59 @@ describe('PostgreSQL errors about a value do not repeat the value', () => {
   });
 });
 
-describe('other engine messages about data', () => {
+/** DuckDB quotes a value in `'…'` (`'O''Brien'`) or `"…"`, in conversion errors and in what its functions refuse. */
+describe('DuckDB errors about a value do not repeat the value', () => {
+  const quoted = sampleRow((r) => r.address.includes('"'));
+  const plain = sampleRow((r) => /^\d{7}$/u.test(r.birth_date) && !r.birth_date.endsWith('00') && !/[",]/u.test(r.address));
+  const cases: { name: string; row: HistoryFields; query: (seq: string) => string }[] = [
+    { name: 'a name cast to integer (Conversion)', row: plain, query: (s) => `SELECT seq, name::integer AS n FROM history WHERE seq = ${s}` },
+    { name: 'an address holding quotes cast to integer (Conversion)', row: quoted, query: (s) => `SELECT seq, address::integer AS n FROM history WHERE seq = ${s}` },
+    { name: 'a kana cast to date (Conversion)', row: plain, query: (s) => `SELECT seq, name_kana::date AS d FROM history WHERE seq = ${s}` },
+    { name: 'a birth date as a date with a suffix (Conversion)', row: plain, query: (s) => `SELECT seq, (birth_date || '-01')::date AS d FROM history WHERE seq = ${s}` },
+    { name: 'an address cast to a time (Conversion)', row: quoted, query: (s) => `SELECT seq, address::time AS t FROM history WHERE seq = ${s}` },
+    { name: 'a name inside JSON (Conversion, quotes the input)', row: plain, query: (s) => `SELECT seq, ('{"a":' || name || '}')::json AS j FROM history WHERE seq = ${s}` },
+    { name: 'a name cast to a list (Conversion)', row: plain, query: (s) => `SELECT seq, name::integer[] AS l FROM history WHERE seq = ${s}` },
+    { name: 'a name parsed as a date by strptime (Invalid Input)', row: plain, query: (s) => `SELECT seq, strptime(name, '%Y') AS d FROM history WHERE seq = ${s}` },
+    { name: 'an address as a date part (Conversion)', row: quoted, query: (s) => `SELECT seq, date_part(address, DATE '2000-01-01') AS p FROM history WHERE seq = ${s}` },
+    { name: 'a name raised by error(), unquoted (Invalid Input)', row: plain, query: (s) => `SELECT seq, CASE WHEN seq > 0 THEN error(name) END AS e FROM history WHERE seq = ${s}` },
+  ];
+  it.each(cases)('$name', async ({ row, query }) => {
+    const dir = fixture({ 'history.csv': sampleBytes().history, 'pipeline.yaml': sqlPipeline(query(row.seq)) });
+    const r = await runCli(['run', 'pipeline.yaml', '--database', 'duckdb'], dir);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^pipeline\.yaml:\d+:\d+: stage "broken": .* \((Conversion|Invalid Input) Error\)$/mu);
+    expect(r.err).not.toMatch(/unexpected error/u);
+    const personal = [...personalValuesOf(row), ...row.address.split(/[\u3000",]/u).filter((p) => [...p].length >= 2)];
+    expect(leaksIn(r.err, personal), r.err).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'out')), 'nothing written').toBe(false);
+  });
+
+  it('error() with a message of the SQL\'s own: the message is shown', async () => {
+    const dir = fixture({ 'history.csv': sampleBytes().history, 'pipeline.yaml': sqlPipeline("SELECT seq, error('history is not empty') AS e FROM history") });
+    const r = await runCli(['run', 'pipeline.yaml', '-q', '--database', 'duckdb'], dir);
+    expect(r).toEqual({ code: 1, out: '', err: 'pipeline.yaml:9:3: stage "broken": history is not empty (Invalid Input Error)\n' });
+  });
+
+  it('a source value DuckDB cannot hold (a numeric of more than 28 digits before the point): exit 1, the source named, the value cut out, no stack', async () => {
+    const code = '1234567890'.repeat(3);
+    const dir = fixture({
+      'in.csv': `id,amount\n1,${code}\n`,
+      'pipeline.yaml': 'params: { out_dir: out }\nsources:\n  src: { file: in.csv, columns: { id: integer, amount: numeric } }\nsinks:\n  a: { from: src, file: out/a.csv, order_by: [id] }\n',
+    });
+    const r = await runCli(['run', '-q', '--database', 'duckdb'], dir);
+    expect(r).toEqual({ code: 1, out: '', err: 'etl: source src (in.csv): the database refused a value: Could not convert string "…" to DECIMAL(38,10) (Conversion Error); no output was changed\n' });
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+});
+
+describe.each(ENGINES)('other engine messages about data, on $name', ({ args }) => {
   it('a sink whose order_by ties on a name, a primary key on names: counts, not values', async () => {
     const personal = samplePersonalValues();
     const tie = fixture({
       'history.csv': sampleBytes().history,
       'pipeline.yaml': sqlPipeline('SELECT seq, name FROM history').replace('order_by: [seq]', 'order_by: [name]'),
     });
-    const r1 = await runCli(['run', 'pipeline.yaml'], tie);
+    const r1 = await runCli(['run', 'pipeline.yaml', ...args], tie);
     expect(r1.code, r1.err).toBe(1);
     expect(r1.err).toContain('does not identify each row');
     expect(leaksIn(r1.err, personal), r1.err).toEqual([]);
@@ -287,10 +336,24 @@ describe('other engine messages about data', () => {
       'history.csv': sampleBytes().history,
       'pipeline.yaml': sqlPipeline('SELECT seq FROM history').replace('    encoding: cp932\n', '    encoding: cp932\n    primary_key: [name, address]\n'),
     });
-    const r2 = await runCli(['run', 'pipeline.yaml'], pk);
+    const r2 = await runCli(['run', 'pipeline.yaml', ...args], pk);
     expect(r2.code, r2.err).toBe(1);
     expect(r2.err).toMatch(/history\.csv:\d+:\d+: duplicate primary key \(name, address\)/u);
     expect(leaksIn(r2.err, personal), r2.err).toEqual([]);
+  });
+
+  it('a ts: transform that puts a name in an integer column: the database refuses it, the transform named, without the name, and without a stack', async () => {
+    const personal = samplePersonalValues();
+    const dir = fixture({
+      'history.csv': sampleBytes().history,
+      'name-as-count.ts': 'export default (row: { seq: number; name: string }) => ({ seq: row.seq, n: row.name });\n',
+      'pipeline.yaml': sqlPipeline('SELECT seq, name FROM history').replace('    query: "SELECT seq, name FROM history"\n', '    ts: name-as-count.ts\n    columns: { seq: integer, n: integer }\n'),
+    });
+    const r = await runCli(['run', 'pipeline.yaml', ...args], dir);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/\netl: transform broken: the database refused a value: .+ \((SQLSTATE 22P02|Conversion Error)\); no output was changed\n$/u);
+    expect(leaksIn(r.err, personal), r.err).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'out')), 'nothing written').toBe(false);
   });
 
   it('a check over a personal value that fails: its message does not repeat the value', async () => {
@@ -301,7 +364,7 @@ describe('other engine messages about data', () => {
       'history.csv': sampleBytes().history,
       'pipeline.yaml': sqlPipeline('SELECT seq FROM history', `checks:\n  same_person:\n    equal:\n      first: SELECT min(name) FROM history\n      last: SELECT max(name) FROM history\nmanifest: \${out_dir}/manifest.json\n`),
     });
-    const r1 = await runCli(['run', 'pipeline.yaml'], failing);
+    const r1 = await runCli(['run', 'pipeline.yaml', ...args], failing);
     expect(r1.code, r1.err).toBe(1);
     expect(r1.err).toContain('check "same_person" failed');
     expect(leaksIn(r1.err, personal), r1.err).toEqual([]);
@@ -313,7 +376,7 @@ describe('other engine messages about data', () => {
       'history.csv': sampleBytes().history,
       'pipeline.yaml': sqlPipeline('SELECT seq FROM history', `checks:\n  same_person:\n    equal:\n      a: SELECT min(address) FROM history\n      b: SELECT min(address) FROM history\nmanifest: \${out_dir}/manifest.json\n`),
     });
-    const r2 = await runCli(['run', 'pipeline.yaml'], passing);
+    const r2 = await runCli(['run', 'pipeline.yaml', ...args], passing);
     expect(r2.code, r2.err).toBe(0);
     expect.soft(leaksIn(r2.err, personal), r2.err).toEqual([]);
     const manifest = maskManifestNoise(fs.readFileSync(path.join(passing, 'out/manifest.json'), 'utf8'));
