@@ -245,7 +245,7 @@ the next run rewrites this file. Issue 5 defines the benchmark and its targets; 
 - memory: ${m.memoryGiB.toFixed(1)} GiB
 - PostgreSQL: ${m.postgres} (the embedded cluster, one for both contenders)
 - Node.js: ${m.node}
-- load average (1 min) when the benchmark started / ended: ${m.load[0].toFixed(2)} / ${m.load[1].toFixed(2)}${Math.max(...m.load) > m.cores / 2 ? ` — other work shared the ${m.cores} cores, so the seconds below are inflated; the ratios, measured in the same rounds, less so` : ''}
+- load average (1 min) when the benchmark started / ended: ${m.load[0].toFixed(2)} / ${m.load[1].toFixed(2)} (the second counts the benchmark's own work)${m.load[0] > m.cores / 2 ? `; the machine was not quiet at the start, so the first rounds' seconds may be inflated (the ratios, measured in the same rounds, less so)` : ''}
 
 ## Results
 
