@@ -102,4 +102,32 @@ describe('a source checked in chunks by worker threads', () => {
     expect(await run(dir, CHUNKED)).toEqual(main);
     expect((await run(dir, CHUNKED, ['--verbose'])).err).toMatch(/etl: source src: checked in \d{2,} chunks/);
   });
+
+  it.each([
+    [',', '"Smith, J.",yes'],
+    [';', 'Smith, J.;yes'],
+  ])('chunks of many regions, columns declared out of the header\'s order, values a type rewrites, delimiter %s: as on the main thread', async (delimiter, tail) => {
+    // Rows whose text is their values, rows joined again (a boolean written yes, an ISO date), rows quoted again (a comma in a field).
+    const head = ['id', 'name', 'ok'].join(delimiter);
+    const lines = [head];
+    for (let i = 1; i <= 3000; i++) lines.push(i % 10 === 0 ? `${i}${delimiter}${tail}` : i % 3 === 0 ? [i, `name ${i}`, 'no'].join(delimiter) : [i, `name ${i}`, 'true'].join(delimiter));
+    const yaml = `params: { out_dir: out }
+sources:
+  src:
+    file: in.csv
+    delimiter: "${delimiter}"
+    on_invalid: reject
+    line_column: line
+    columns: { ok: boolean, name: { type: text, required: true }, id: { type: integer, required: true } }
+sinks:
+  s: { from: src, file: out/s.csv, order_by: [id] }
+`;
+    const dir = fixture({ 'pipeline.yaml': yaml, 'in.csv': `${lines.join('\n')}\n` });
+    const main = await run(dir, MAIN_THREAD);
+    expect(main.code).toBe(0);
+    expect(main.files['s.csv']).toContain('"Smith, J."');
+    const chunked = { ...CHUNKED, ETL_CHECK_CHUNK_BYTES: '8192', ETL_CHECK_REGION_CHARS: '300' };
+    expect(await run(dir, chunked)).toEqual(main);
+    expect((await run(dir, chunked, ['--verbose'])).err).toMatch(/etl: source src: checked in \d+ chunks/);
+  });
 });
