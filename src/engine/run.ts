@@ -115,6 +115,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
       const t0 = Date.now();
       log.verbose(`etl: ${describe(stage)}: started`);
       const report = await clock.time(stage.id, () => diskFull(describe(stage), () => componentFor(stage).run(stage as never, rt)));
+      // A stage that a signal cut short (DuckDB's Appender, interrupted, returns what it had) is not said to be done.
+      checkStop();
       result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts, countsBy: report.countsBy, rejectedBy: report.rejectedBy });
       result.files.push(...(report.files ?? []));
       log.info(`etl: ${describe(stage)}: ${report.rows} rows${extra(report.counts)} (${seconds(t0)})`);
