@@ -115,7 +115,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
       const t0 = Date.now();
       log.verbose(`etl: ${describe(stage)}: started`);
       const report = await clock.time(stage.id, () => diskFull(describe(stage), () => componentFor(stage).run(stage as never, rt)));
-      // A stage that a signal cut short (DuckDB's Appender, interrupted, returns what it had) is not said to be done.
+      // A stage a signal came during is not said to be done, whether or not its own work noticed the signal.
       checkStop();
       result.stages.push({ id: stage.id, kind: stage.kind, rows: report.rows, counts: report.counts, countsBy: report.countsBy, rejectedBy: report.rejectedBy });
       result.files.push(...(report.files ?? []));
