@@ -5,16 +5,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
-import iconv from 'iconv-lite';
 import { stringify } from 'csv-stringify/sync';
 import type { SourceStage } from '../config/pipeline.ts';
+import { cp932Text } from '../csv/decode.ts';
 import { RecordCutter } from '../csv/record-cutter.ts';
 import { scanRecords, type TextRecord } from '../csv/text-records.ts';
-import { DatabaseError, type RowFile } from '../db/driver.ts';
+import type { RowFile } from '../db/driver.ts';
 import type { RunContext } from '../engine/run-context.ts';
 import { recipeOf, type TypeRecipe } from '../types/type-recipe.ts';
-import type { CheckSetup, ChunkResult } from './check-chunk.ts';
+import type { CheckSetup } from './check-chunk.ts';
+import { CheckPool } from './check-pool.ts';
 import type { KeyWatch } from './key-watch.ts';
 
 /** Bytes per chunk a worker checks: big enough that a chunk's statement costs little, small enough to keep memory flat. */
@@ -220,7 +220,7 @@ function out(rt: RunContext): string {
 /** The file's first record (its header), decoded strictly, or undefined for an empty file. */
 async function firstRecord(bytes: Buffer, stage: SourceStage): Promise<TextRecord | undefined> {
   if (bytes.length === 0) return undefined;
-  const text = stage.encoding === 'cp932' ? iconv.decode(bytes, 'cp932') : bytes.toString('utf8');
+  const text = stage.encoding === 'cp932' ? cp932Text(bytes) : bytes.toString('utf8');
   const strict = stage.encoding === 'cp932' || !isUtf8(bytes);
   const regions = (async function* () {
     yield { text, strict };
@@ -238,104 +238,3 @@ function count(bytes: Uint8Array, byte: number): number {
 }
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
-
-/**
- * Worker threads that check chunks (`check-worker.mjs`): at most two chunks in flight per worker,
- * so that memory stays flat; results are handed out in chunk order.
- */
-class CheckPool {
-  readonly #workers: { worker: Worker; ready: Promise<void>; busy: number }[] = [];
-  readonly #results = new Map<number, ChunkResult & { out: string }>();
-  readonly #outs = new Map<number, string>();
-  #failure: Error | undefined;
-  #wake: (() => void) | undefined;
-
-  constructor(size: number, setup: CheckSetup) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./check-worker.mjs', import.meta.url));
-      const slot = { worker, busy: 0, ready: undefined! as Promise<void> };
-      slot.ready = new Promise<void>((resolve, reject) => {
-        worker.once('error', reject);
-        worker.once('message', () => resolve());
-      });
-      worker.on('error', (e: Error) => this.#fail(e));
-      worker.on('message', (m: (ChunkResult & { error?: string; code?: unknown }) | { ready: true }) => {
-        if ('ready' in m) return;
-        slot.busy--;
-        // The checked rows go to the database's folder of the run: its disk is the one that is full.
-        if (m.code === 'ENOSPC') this.#fail(new DatabaseError('No space left on device (writing checked rows)', 'ENOSPC', 'disk-full'));
-        else if (m.error) this.#fail(new Error(`a worker checking rows failed: ${m.error}`));
-        else this.#results.set(m.index, { ...m, out: this.#outs.get(m.index)! });
-        this.#poke();
-      });
-      worker.postMessage({ setup });
-      this.#workers.push(slot);
-    }
-  }
-
-  /**
-   * Hands a chunk to the least busy worker, waiting while every worker has two. The chunk's memory
-   * (all of its ArrayBuffer, which must hold nothing else) moves to the worker.
-   */
-  async send(index: number, bytes: Uint8Array, outFile: string): Promise<void> {
-    for (;;) {
-      if (this.#failure) throw this.#failure;
-      const slot = this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-      if (slot.busy < 2) {
-        await slot.ready;
-        slot.busy++;
-        this.#outs.set(index, outFile);
-        slot.worker.postMessage({ index, bytes, out: outFile }, [bytes.buffer as ArrayBuffer]);
-        return;
-      }
-      await this.#wait();
-    }
-  }
-
-  /** Chunk `index`'s result once it is there; undefined when the producer is done and sent no such chunk. */
-  async result(index: number, producing: Promise<void>, sent: () => number): Promise<(ChunkResult & { out: string }) | undefined> {
-    let done = false;
-    void producing.then(
-      () => {
-        done = true;
-        this.#poke();
-      },
-      (e: Error) => this.#fail(e),
-    );
-    for (;;) {
-      if (this.#failure) throw this.#failure;
-      const r = this.#results.get(index);
-      if (r) {
-        this.#results.delete(index);
-        return r;
-      }
-      if (done && index >= sent()) return undefined;
-      await this.#wait();
-    }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
-  }
-
-  #fail(e: Error): void {
-    this.#failure ??= e;
-    this.#poke();
-  }
-
-  #wait(): Promise<void> {
-    return new Promise((resolve) => {
-      const previous = this.#wake;
-      this.#wake = () => {
-        previous?.();
-        resolve();
-      };
-    });
-  }
-
-  #poke(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-}
