@@ -165,12 +165,22 @@ export class PostgresDriver implements Driver {
     const reading = this.#copyOut(`COPY (SELECT * FROM ${ident(table)}${order}) TO STDOUT`, raw);
     let finished = false;
     try {
-      let rest = '';
+      // Decoded a whole line at a time: a chunk may end inside a character of several bytes, which
+      // decoded on its own would become U+FFFD (the text format escapes LF in values, and no byte
+      // of a UTF-8 character of several bytes is 0x0A, so the last LF of the bytes ends a row).
+      let rest: Buffer = Buffer.alloc(0);
       for await (const chunk of raw as AsyncIterable<Buffer>) {
-        const lines = (rest + chunk.toString('utf8')).split('\n');
-        rest = lines.pop()!;
+        const bytes = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+        const end = bytes.lastIndexOf(0x0a);
+        if (end < 0) {
+          rest = bytes;
+          continue;
+        }
+        rest = bytes.subarray(end + 1);
+        const lines = bytes.toString('utf8', 0, end).split('\n');
         yield lines.map((line) => copyRow(line, cols));
       }
+      if (rest.length > 0) yield [copyRow(rest.toString('utf8'), cols)];
       finished = true;
     } finally {
       // A reader that stopped early (a ts: function threw) leaves the COPY to fail on its own: not an error of its own.
