@@ -32,6 +32,7 @@ import { benchmarksMd, dailyTable, engineStages, machine, table, type DailyResul
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, '.bench-cache');
 const OUTPUTS = ['01_deletions.csv', '02_entries.csv', '03_outbound.csv', '04_held.csv', 'exceptions.csv', 'state/window.csv', 'state/registry.csv', 'state/listed.csv', 'state/held.csv'];
+const DAILY_OUTPUTS = ['outbound.csv', 'exceptions.csv', '04_held.csv', 'state/window.csv', 'state/registry.csv', 'state/listed.csv', 'state/held.csv'];
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 /** pipeline.yaml's parameter defaults, which the engine runs with: one source for both contenders. */
@@ -133,12 +134,13 @@ async function benchDaily(scale: number, runs: number, seed: string, url: string
   const stateDir = join(reg.dir, 'out-engine');
   if (!existsSync(join(stateDir, 'state', 'registry.csv'))) throw new Error(`no state in ${stateDir}: the setup of scale ${scale} must run first`);
   const out = join(reg.dir, 'out-daily');
-  const daily = (select: readonly string[]) => [
+  const duckOut = join(reg.dir, 'out-daily-duckdb');
+  const daily = (select: readonly string[], database = url, outDir = out) => [
     join(ROOT, 'bin', 'etl.js'), 'run', join(ROOT, 'daily.yaml'),
-    '--param', `state_dir=${stateDir}`, '--param', `data_dir=${join(reg.dir, day.folder)}`, '--param', `out_dir=${out}`,
-    '--param', `until=${day.until}`, '--database', url, ...select.flatMap((s) => ['--select', s]),
+    '--param', `state_dir=${stateDir}`, '--param', `data_dir=${join(reg.dir, day.folder)}`, '--param', `out_dir=${outDir}`,
+    '--param', `until=${day.until}`, '--database', database, ...select.flatMap((s) => ['--select', s]),
   ];
-  const result: DailyResult = { scale, changes: day.changes, listEvents: day.listEvents, daySeconds: [], stateSeconds: [], nodePeakMb: 0, stateRows: {} };
+  const result: DailyResult = { scale, changes: day.changes, listEvents: day.listEvents, daySeconds: [], stateSeconds: [], duckDaySeconds: [], nodePeakMb: 0, stateRows: {} };
   for (let run = 1; run <= runs; run++) {
     log(`bench: daily, scale ${scale} run ${run}/${runs}: one day…`);
     const logFile = join(reg.dir, 'daily.log');
@@ -151,7 +153,16 @@ async function benchDaily(scale: number, runs: number, seed: string, url: string
     const state = await runChild(process.execPath, daily(['prev_window', 'registry', 'listed', 'held']), join(reg.dir, 'daily-state.log'));
     if (state.exitCode !== 0) throw new Error(`reading the state alone exited with ${state.exitCode} (see ${join(reg.dir, 'daily-state.log')})`);
     result.stateSeconds.push(state.seconds);
-    log(`bench: the state alone ${state.seconds.toFixed(2)}s`);
+    log(`bench: the state alone ${state.seconds.toFixed(2)}s; the day on DuckDB…`);
+    // The same day on DuckDB, whose files must equal the PostgreSQL day's byte for byte: a day's
+    // ts: transform and its large state sinks are paths the setup's comparison does not take.
+    const duckLog = join(reg.dir, 'daily-duckdb.log');
+    const duck = await runChild(process.execPath, daily([], 'duckdb', duckOut), duckLog);
+    if (duck.exitCode !== 0) throw new Error(`the daily run on DuckDB exited with ${duck.exitCode} (see ${duckLog})`);
+    result.duckDaySeconds.push(duck.seconds);
+    const differ = await differences(out, duckOut, DAILY_OUTPUTS);
+    if (differ.length > 0) throw new Error(`the day's outputs on PostgreSQL (${out}) and on DuckDB (${duckOut}) differ:\n${differ.join('\n')}`);
+    log(`bench: the day on DuckDB ${duck.seconds.toFixed(2)}s; outputs identical`);
   }
   return result;
 }
