@@ -90,7 +90,7 @@ export default {
   sqlType: () => 'integer',
   parse: (text: string) => {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});
-    return Number(text);
+    return text;
   },
 };
 `;
