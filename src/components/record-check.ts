@@ -1,6 +1,6 @@
 import type { TextRecord } from '../csv/text-records.ts';
 import { isMalformed, positionIn, splitFields, type Malformed } from '../csv/split-fields.ts';
-import { isInvalid, type ColumnType, type TypeOptions } from '../types/column-type.ts';
+import { invalidRule, isInvalid, type ColumnType, type TypeOptions } from '../types/column-type.ts';
 
 /** A column as the checker needs it. */
 export interface CheckedColumn {
@@ -98,7 +98,7 @@ export class RecordChecker {
       }
       const parsed = col.type.parse(text, col.options);
       if (isInvalid(parsed)) {
-        (problems ??= []).push(this.#at(raw, split.starts, k, `column "${col.name}" (${col.type.name}): ${parsed.invalid}`));
+        (problems ??= []).push(this.#at(raw, split.starts, k, `column "${col.name}" (${col.type.name}): ${invalidRule(parsed)}`));
         continue;
       }
       if (parsed !== text) {

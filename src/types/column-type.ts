@@ -46,6 +46,20 @@ export function isInvalid(v: string | Invalid): v is Invalid {
   return typeof v !== 'string';
 }
 
+const WRONG_RESULTS = new Map<string, string>();
+/**
+ * The rule an {@link isInvalid} result names. A type module's parse that returned neither text nor
+ * an Invalid (a number, say) is the type's own mistake, said as such: by the kind of value, never the value.
+ */
+export function invalidRule(v: Invalid): string {
+  const r = v as unknown;
+  if (typeof r === 'object' && r !== null && typeof (r as Invalid).invalid === 'string') return (r as Invalid).invalid;
+  const kind = r === null ? 'null' : Array.isArray(r) ? 'an array' : typeof r === 'object' ? 'an object without a text "invalid"' : typeof r === 'undefined' ? 'undefined' : `a ${typeof r}`;
+  let rule = WRONG_RESULTS.get(kind);
+  if (!rule) WRONG_RESULTS.set(kind, (rule = `the type's parse returned ${kind}, not text or { invalid: … }`));
+  return rule;
+}
+
 /** Identity helper that gives a type definition its checked shape. */
 export function defineType(type: ColumnType): ColumnType {
   return type;

@@ -24,28 +24,9 @@ export function moduleType(file: string, name: string): ColumnType | string {
   const mod = tsxRequire(file, import.meta.url) as { default?: unknown };
   const t = (mod.default ?? mod) as Partial<ColumnType> | undefined;
   if (!t || typeof t.parse !== 'function' || typeof t.sqlType !== 'function') return "the module's default export needs parse(text, options) and sqlType(options)";
-  const parse = t.parse.bind(t);
-  const type = {
-    ...t, name, description: t.description ?? name,
-    // What parse gives back is checked: anything but text or an { invalid } result is the type's own
-    // mistake, said as such (by its kind, never its value) instead of as an invalid field.
-    parse: (text: string, options: Readonly<Record<string, unknown>>) => {
-      const v = parse(text, options) as unknown;
-      if (typeof v === 'string' || (typeof v === 'object' && v !== null && typeof (v as { invalid?: unknown }).invalid === 'string')) return v as string;
-      return notTextOrInvalid(v);
-    },
-  } as ColumnType;
+  const type = { ...t, name, description: t.description ?? name } as ColumnType;
   recipes.set(type, { module: file, name });
   return type;
-}
-
-const WRONG_RESULTS = new Map<string, ReturnType<typeof invalid>>();
-/** The problem of a `ts:` type's parse that returned `v`: one object per kind of value, made once. */
-function notTextOrInvalid(v: unknown): ReturnType<typeof invalid> {
-  const kind = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object without a text "invalid"' : typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`;
-  let rule = WRONG_RESULTS.get(kind);
-  if (!rule) WRONG_RESULTS.set(kind, (rule = invalid(`the type's parse returned ${kind}, not text or { invalid: … }`)));
-  return rule;
 }
 
 /** `base` narrowed by a regular expression (`pattern`, matched whole) and/or a list of allowed values. */
