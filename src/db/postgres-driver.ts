@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
@@ -165,22 +166,17 @@ export class PostgresDriver implements Driver {
     const reading = this.#copyOut(`COPY (SELECT * FROM ${ident(table)}${order}) TO STDOUT`, raw);
     let finished = false;
     try {
-      // Decoded a whole line at a time: a chunk may end inside a character of several bytes, which
-      // decoded on its own would become U+FFFD (the text format escapes LF in values, and no byte
-      // of a UTF-8 character of several bytes is 0x0A, so the last LF of the bytes ends a row).
-      let rest: Buffer = Buffer.alloc(0);
+      // A chunk may end inside a character of several bytes: the decoder keeps those bytes for the
+      // next chunk (decoded on its own, the piece would be U+FFFD).
+      const decoder = new StringDecoder('utf8');
+      let rest = '';
       for await (const chunk of raw as AsyncIterable<Buffer>) {
-        const bytes = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-        const end = bytes.lastIndexOf(0x0a);
-        if (end < 0) {
-          rest = bytes;
-          continue;
-        }
-        rest = bytes.subarray(end + 1);
-        const lines = bytes.toString('utf8', 0, end).split('\n');
+        const lines = (rest + decoder.write(chunk)).split('\n');
+        rest = lines.pop()!;
         yield lines.map((line) => copyRow(line, cols));
       }
-      if (rest.length > 0) yield [copyRow(rest.toString('utf8'), cols)];
+      rest += decoder.end();
+      if (rest) yield [copyRow(rest, cols)];
       finished = true;
     } finally {
       // A reader that stopped early (a ts: function threw) leaves the COPY to fail on its own: not an error of its own.
