@@ -56,6 +56,7 @@ export class ChunkChecker {
     this.#setup = setup;
     const columns = setup.columns.map((c) => ({ name: c.name, type: rebuildType(c.recipe), options: c.options, required: c.required }));
     this.#checker = new RecordChecker(columns, setup.header, setup.delimiter, setup.encoding);
+    this.#checker.keep(setup.keyAt);
   }
 
   /**
@@ -77,6 +78,7 @@ export class ChunkChecker {
     let read = 0;
     let rows = 0;
     let tooLong: ChunkResult['tooLong'];
+    const fast = c.fast;
     const fd = fs.openSync(job.out, 'w', 0o600);
     try {
       scan: for await (const records of scanRecords(regionsOf(text, strict), { delimiter: s.delimiter, maxRecordBytes: s.maxRecordBytes, encoding: s.encoding })) {
@@ -88,6 +90,15 @@ export class ChunkChecker {
             break scan;
           }
           read++;
+          if (fast && raw.plain) {
+            const row = c.row(raw.text);
+            if (row !== undefined) {
+              for (let k = 0; k < s.keyAt.length; k++) keys.push(c.values[s.keyAt[k]!]!);
+              out += s.withLine ? `${row},${raw.line}\n` : `${row}\n`;
+              rows++;
+              continue;
+            }
+          }
           if (!c.check(raw)) {
             invalid.push(s.rejects ? { line: raw.line, problems: c.problems, fields: c.fields } : { line: raw.line, problems: c.problems });
             continue;

@@ -1,5 +1,6 @@
 import type { TextRecord } from '../csv/text-records.ts';
 import { isMalformed, positionIn, splitFields, type Malformed } from '../csv/split-fields.ts';
+import { textType } from '../types/builtin.ts';
 import { invalidRule, isInvalid, type ColumnType, type TypeOptions } from '../types/column-type.ts';
 
 /** A column as the checker needs it. */
@@ -21,6 +22,8 @@ export interface RecordProblem {
 const SPECIAL = /[\\\t\n\r]/;
 /** A value's characters that make SPEC §3 CSV quote it. */
 const NEEDS_QUOTES = /[,"\r\n]/;
+/** A value's characters that keep a row off the fast path ({@link RecordChecker.row}). */
+const NOT_FAST = /[,"\\\t\r\n\0]/;
 
 /**
  * Checks records of a CSV source field by field against the declared column types: the same
@@ -50,6 +53,10 @@ export class RecordChecker {
   same = true;
   /** The declared columns are the header's, in its order: a record's fields are its values' places. */
   readonly #inOrder: boolean;
+  /** Per column: its type is text as written, so a field needs no parse (only a look at whether it is empty). */
+  readonly #asWritten: readonly boolean[];
+  /** Per column: {@link row} sets its value even when the field is text as written (a key's column). */
+  readonly #kept: boolean[];
 
   constructor(columns: readonly CheckedColumn[], header: readonly string[], delimiter: string, encoding: string) {
     this.#columns = columns;
@@ -59,6 +66,60 @@ export class RecordChecker {
     this.#encoding = encoding;
     this.values = columns.map(() => null);
     this.#inOrder = this.#indexes.length === header.length && this.#indexes.every((at, k) => at === k);
+    this.#asWritten = columns.map((c) => c.type === textType);
+    this.#kept = columns.map(() => false);
+  }
+
+  /** {@link row} also sets the values of these columns (by their place among the declared ones). */
+  keep(at: readonly number[]): void {
+    for (const k of at) this.#kept[k] = true;
+  }
+
+  /** True when {@link row} may be tried: the declared columns are the header's, in order, split at commas. */
+  get fast(): boolean {
+    return this.#inOrder && this.#delimiter === ',';
+  }
+
+  /**
+   * The fast path for a record that holds no quote, NUL, backslash, tab or lone CR (a plain
+   * record): its checked row as a CSV line, or undefined when it has a problem or a value that
+   * needs quoting — then {@link check} is what reads it, with the same rules. A field of a column
+   * whose type is text as written is neither cut out nor parsed; the row is the record's own text
+   * with only the values that differ from their field put in. Sets {@link values} for the columns
+   * that parse and those given to {@link keep}; the others are left as they were.
+   */
+  row(text: string): string | undefined {
+    const cols = this.#columns;
+    const last = cols.length - 1;
+    let out = '';
+    let from = 0;
+    let pos = 0;
+    for (let k = 0; k <= last; k++) {
+      let end = text.indexOf(',', pos);
+      if (k === last) {
+        if (end >= 0) return undefined;
+        end = text.length;
+      } else if (end < 0) return undefined;
+      const col = cols[k]!;
+      if (end === pos) {
+        if (col.required) return undefined;
+        this.values[k] = null;
+      } else if (this.#asWritten[k]) {
+        if (this.#kept[k]) this.values[k] = text.slice(pos, end);
+      } else {
+        const field = text.slice(pos, end);
+        const parsed = col.type.parse(field, col.options);
+        if (typeof parsed !== 'string') return undefined;
+        if (parsed !== field) {
+          if (NOT_FAST.test(parsed)) return undefined;
+          out += text.slice(from, pos) + parsed;
+          from = end;
+        }
+        this.values[k] = parsed;
+      }
+      pos = end + 1;
+    }
+    return from === 0 ? text : out + text.slice(from);
   }
 
   /** Checks one record (not the header, not one too long); true when it is valid. */

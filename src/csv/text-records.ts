@@ -223,29 +223,60 @@ export async function* scanRecords(regions: AsyncIterable<Region>, options: Scan
       if (start < text.length) state = text.charCodeAt(text.length - 1) === delim ? State.FieldStart : State.Unquoted;
       else if (start > 0) state = State.FieldStart;
     } else {
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (state === State.InQuote) {
-          if (c === QUOTE) state = State.QuoteInQuote;
-          else if (c === LF) linesInRecord++;
-          continue;
-        }
-        if (c === LF) {
-          const recordBad = bad || headBad;
-          headBad = false;
-          const t = head.length > 0 ? joined(text, i) : text.slice(start, i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i);
-          if (over(t, recordBad)) {
-            yield [...batch, tooLong(false)];
-            return;
+      // A record without a quote ends at the next LF, found by the native search as above; a record
+      // holding a quote, or one begun in an earlier region, is read character by character.
+      const regionPlain = !NOT_PLAIN.test(text);
+      let quote = text.indexOf('"');
+      let byChar = state !== State.FieldStart || head.length > 0;
+      let i = 0;
+      for (;;) {
+        if (!byChar) {
+          // A record starts at `start`, outside quotes.
+          if (quote >= 0 && quote < start) quote = text.indexOf('"', start);
+          const lf = text.indexOf('\n', start);
+          if (lf >= 0 && (quote < 0 || quote > lf)) {
+            const t = text.slice(start, lf > start && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf);
+            if (over(t, bad)) {
+              yield [...batch, tooLong(false)];
+              return;
+            }
+            batch.push(record(t, bad, regionPlain));
+            line++;
+            start = lf + 1;
+            continue;
           }
-          batch.push(record(t, recordBad));
-          line += linesInRecord + 1;
-          linesInRecord = 0;
-          start = i + 1;
-          state = State.FieldStart;
-        } else if (c === delim) state = State.FieldStart;
-        else if (c === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
-        else state = State.Unquoted;
+          byChar = true;
+          i = start;
+        }
+        let ended = false;
+        for (; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (state === State.InQuote) {
+            if (c === QUOTE) state = State.QuoteInQuote;
+            else if (c === LF) linesInRecord++;
+            continue;
+          }
+          if (c === LF) {
+            const recordBad = bad || headBad;
+            headBad = false;
+            const t = head.length > 0 ? joined(text, i) : text.slice(start, i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i);
+            if (over(t, recordBad)) {
+              yield [...batch, tooLong(false)];
+              return;
+            }
+            batch.push(record(t, recordBad));
+            line += linesInRecord + 1;
+            linesInRecord = 0;
+            start = i + 1;
+            state = State.FieldStart;
+            ended = true;
+            break;
+          } else if (c === delim) state = State.FieldStart;
+          else if (c === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
+          else state = State.Unquoted;
+        }
+        if (!ended) break;
+        byChar = false;
       }
     }
     if (start < text.length) {
