@@ -99,9 +99,9 @@ describe.skipIf(!serverUrl)('on the PostgreSQL server', () => {
       path.join(dir, 'pipeline.yaml'),
       `params: { out_dir: out }
 sources:
-  src: { file: in.csv, columns: { id: integer } }
+  crash_src: { file: in.csv, columns: { id: integer } }
 transforms:
-  slow: { inputs: [src], query: "SELECT id, pg_sleep(20) IS NULL AS slept FROM src" }
+  slow: { inputs: [crash_src], query: "SELECT id, pg_sleep(20) IS NULL AS slept FROM crash_src" }
 sinks:
   s: { from: slow, file: out/s.csv, order_by: [id] }
 `,
@@ -111,6 +111,8 @@ sinks:
   };
 
   const schemasOf = async (client: pg.Client) => (await client.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'etl\\_run\\_%'")).rows.map((r) => r.nspname);
+  /** The run schemas holding this file's source table: other test files' runs share the server, and their schemas come and go meanwhile. */
+  const probeSchemasOf = async (client: pg.Client) => (await client.query<{ s: string }>("SELECT table_schema AS s FROM information_schema.tables WHERE table_name = 'crash_src' AND table_schema LIKE 'etl\\_run\\_%'")).rows.map((r) => r.s);
 
   it('a lost connection fails the run with a clear message and leaves outputs alone', async () => {
     const dir = fs.mkdtempSync(path.join(scratch, 'lost-'));
@@ -124,7 +126,7 @@ sinks:
         let terminated = false;
         child.stderr.on('data', async (c: Buffer) => {
           err += c.toString();
-          if (!terminated && err.includes('etl: source src')) {
+          if (!terminated && err.includes('etl: source crash_src')) {
             terminated = true;
             for (let i = 0; i < 50; i++) {
               const r = await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()");
@@ -158,7 +160,7 @@ sinks:
         const child = spawn(process.execPath, [BIN, 'run', '--database', serverUrl!], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
         let seen = false;
         child.stderr.on('data', async (c: Buffer) => {
-          if (seen || !c.toString().includes('etl: source src')) return;
+          if (seen || !c.toString().includes('etl: source crash_src')) return;
           seen = true;
           // Killed while its transform's query runs on the server.
           for (let i = 0; i < 50 && wasSleeping === 0; i++) {
@@ -170,7 +172,7 @@ sinks:
         child.on('exit', () => resolve());
       });
       expect(wasSleeping).toBe(1);
-      const orphans = (await schemasOf(client)).filter((s) => !before.includes(s));
+      const orphans = (await probeSchemasOf(client)).filter((s) => !before.includes(s));
       expect(orphans).toHaveLength(1);
       // The killed run's query stops on its own within seconds (its session checks that its client
       // is still there), long before its 20 s sleep would end.
