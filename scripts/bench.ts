@@ -57,6 +57,22 @@ async function postmasterPid(client: pg.Client): Promise<number> {
 }
 
 /** Runs `runs` rounds of engine then baseline on one registry; throws when they disagree. */
+/**
+ * Before each contender: the cluster's dirty buffers written out (CHECKPOINT) and the kernel's dirty
+ * pages flushed (sync), so that no contender pays for the writes of the one before it (a round
+ * writes over a gigabyte of outputs, which the kernel would otherwise flush during the next).
+ */
+async function settle(url: string): Promise<void> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+  spawnSync('sync');
+}
+
 async function benchScale(scale: number, runs: number, seed: string, url: string, pm: number): Promise<ScaleResult> {
   const reg = await registry(CACHE, seed, scale, log);
   await warmPageCache(reg.dir);
@@ -69,6 +85,7 @@ async function benchScale(scale: number, runs: number, seed: string, url: string
   const [engineOut, baselineOut, engineLog, duckOut, scriptOut, duckLog] = ['out-engine', 'out-baseline', 'engine.log', 'out-engine-duckdb', 'out-duckdb-script', 'engine-duckdb.log'].map((n) => join(reg.dir, n)) as [string, string, string, string, string, string];
   for (let run = 1; run <= runs; run++) {
     log(`bench: scale ${scale} run ${run}/${runs}: engine…`);
+    await settle(url);
     let sampler = sampleCluster(pm);
     const engine = await runChild(process.execPath, [
       join(ROOT, 'bin', 'etl.js'), 'run', join(ROOT, 'pipeline.yaml'),
@@ -80,6 +97,7 @@ async function benchScale(scale: number, runs: number, seed: string, url: string
     log(`bench: engine ${engine.seconds.toFixed(2)}s, node peak RSS ${Math.round(engine.peakRssMb)} MB`);
 
     log(`bench: scale ${scale} run ${run}/${runs}: baseline…`);
+    await settle(url);
     rmSync(baselineOut, { recursive: true, force: true });
     sampler = sampleCluster(pm);
     const baseline = await timed(() => runBaseline({ url, root: ROOT, dataDir: reg.dir, outDir: baselineOut, params: pipelineParams(), log }));
@@ -87,6 +105,7 @@ async function benchScale(scale: number, runs: number, seed: string, url: string
     log(`bench: baseline ${baseline.seconds.toFixed(2)}s`);
 
     log(`bench: scale ${scale} run ${run}/${runs}: engine on DuckDB…`);
+    await settle(url);
     const duck = await runChild(process.execPath, [
       join(ROOT, 'bin', 'etl.js'), 'run', join(ROOT, 'pipeline.yaml'),
       '--param', `data_dir=${reg.dir}`, '--param', `out_dir=${duckOut}`, '--database', 'duckdb',
@@ -97,6 +116,7 @@ async function benchScale(scale: number, runs: number, seed: string, url: string
 
     log(`bench: scale ${scale} run ${run}/${runs}: DuckDB script…`);
     rmSync(scriptOut, { recursive: true, force: true });
+    await settle(url);
     const script = await timed(() => runDuckScript({ root: ROOT, dataDir: reg.dir, outDir: scriptOut, params: pipelineParams(), memoryLimit: DEFAULT_DUCKDB_MEMORY_LIMIT, log }));
     log(`bench: DuckDB script ${script.seconds.toFixed(2)}s`);
 
@@ -143,6 +163,7 @@ async function benchDaily(scale: number, runs: number, seed: string, url: string
   const result: DailyResult = { scale, changes: day.changes, listEvents: day.listEvents, daySeconds: [], stateSeconds: [], duckDaySeconds: [], nodePeakMb: 0, stateRows: {} };
   for (let run = 1; run <= runs; run++) {
     log(`bench: daily, scale ${scale} run ${run}/${runs}: one day…`);
+    await settle(url);
     const logFile = join(reg.dir, 'daily.log');
     const one = await runChild(process.execPath, daily([]), logFile);
     if (one.exitCode !== 0) throw new Error(`the daily run exited with ${one.exitCode}; its output (${logFile}) ends:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`);
@@ -150,6 +171,7 @@ async function benchDaily(scale: number, runs: number, seed: string, url: string
     result.nodePeakMb = Math.max(result.nodePeakMb, one.peakRssMb);
     for (const m of readFileSync(logFile, 'utf8').matchAll(/^etl: source (registry|listed|held) \(.*\): (\d+) rows/gm)) result.stateRows[m[1]!] = Number(m[2]);
     log(`bench: daily ${one.seconds.toFixed(2)}s, node peak RSS ${Math.round(one.peakRssMb)} MB; the state alone…`);
+    await settle(url);
     const state = await runChild(process.execPath, daily(['prev_window', 'registry', 'listed', 'held']), join(reg.dir, 'daily-state.log'));
     if (state.exitCode !== 0) throw new Error(`reading the state alone exited with ${state.exitCode} (see ${join(reg.dir, 'daily-state.log')})`);
     result.stateSeconds.push(state.seconds);
@@ -157,6 +179,7 @@ async function benchDaily(scale: number, runs: number, seed: string, url: string
     // The same day on DuckDB, whose files must equal the PostgreSQL day's byte for byte: a day's
     // ts: transform and its large state sinks are paths the setup's comparison does not take.
     const duckLog = join(reg.dir, 'daily-duckdb.log');
+    await settle(url);
     const duck = await runChild(process.execPath, daily([], 'duckdb', duckOut), duckLog);
     if (duck.exitCode !== 0) throw new Error(`the daily run on DuckDB exited with ${duck.exitCode} (see ${duckLog})`);
     result.duckDaySeconds.push(duck.seconds);

@@ -288,7 +288,8 @@ ${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(la
   benchmark run; the engine and the baseline each work in a schema of their own and drop it.
 - **Equality**: every run, the nine files of the baseline, of the engine on DuckDB and of the DuckDB
   script must equal the engine's (on PostgreSQL) byte for byte, or the benchmark stops with exit 1.
-- **One contender at a time**: engine on PostgreSQL, baseline, engine on DuckDB, DuckDB script.
+- **One contender at a time**: engine on PostgreSQL, baseline, engine on DuckDB, DuckDB script;
+  before each, the cluster's \`CHECKPOINT\` and a \`sync\`, so none pays for the writes of the one before.
 - **Server RSS**: the sum of VmRSS of the postmaster and its children, sampled every 100 ms during
   each contender's run; shared buffers count once per backend that touched them, so it overstates.
 `;
