@@ -190,94 +190,71 @@ export async function* scanRecords(regions: AsyncIterable<Region>, options: Scan
     const bad = region.strict && text.includes(REPLACEMENT);
     let start = 0;
     const batch: TextRecord[] = [];
-    if (state !== State.InQuote && !text.includes('"')) {
-      // No quote: every LF ends a record, so the native search finds them without a per-character loop;
-      // one search of the region tells whether all the records that lie within it are plain.
-      const plain = !NOT_PLAIN.test(text);
-      let i = text.indexOf('\n');
-      if (i >= 0 && head.length > 0) {
-        const recordBad = bad || headBad;
-        headBad = false;
-        const t = joined(text, i);
-        if (over(t, recordBad)) {
-          yield [...batch, tooLong(false)];
-          return;
-        }
-        batch.push(record(t, recordBad));
-        line += linesInRecord + 1;
-        linesInRecord = 0;
-        start = i + 1;
-        i = text.indexOf('\n', start);
-      }
-      for (; i >= 0; i = text.indexOf('\n', start)) {
-        const t = text.slice(start, i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i);
-        if (over(t, bad)) {
-          yield [...batch, tooLong(false)];
-          return;
-        }
-        batch.push(record(t, bad, plain));
-        line++;
-        start = i + 1;
-      }
-      // Where the per-character loop would be: any character but a quote leaves a field started, or a new one at a delimiter.
-      if (start < text.length) state = text.charCodeAt(text.length - 1) === delim ? State.FieldStart : State.Unquoted;
-      else if (start > 0) state = State.FieldStart;
-    } else {
-      // A record without a quote ends at the next LF, found by the native search as above; a record
-      // holding a quote, or one begun in an earlier region, is read character by character.
-      const regionPlain = !NOT_PLAIN.test(text);
-      let quote = text.indexOf('"');
-      let byChar = state !== State.FieldStart || head.length > 0;
-      let i = 0;
-      for (;;) {
-        if (!byChar) {
-          // A record starts at `start`, outside quotes.
-          if (quote >= 0 && quote < start) quote = text.indexOf('"', start);
-          const lf = text.indexOf('\n', start);
-          if (lf >= 0 && (quote < 0 || quote > lf)) {
-            const t = text.slice(start, lf > start && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf);
-            if (over(t, bad)) {
-              yield [...batch, tooLong(false)];
-              return;
-            }
-            batch.push(record(t, bad, regionPlain));
-            line++;
-            start = lf + 1;
-            continue;
+    // Outside a quoted field, a record without a quote ends at the next LF, which the native search
+    // finds; only from a quote on is a record read character by character, to its end. One search of
+    // the region tells whether the records that lie within it are plain.
+    const regionPlain = !NOT_PLAIN.test(text);
+    let quote = text.indexOf('"');
+    let byChar = state === State.InQuote;
+    let i = 0;
+    for (;;) {
+      if (!byChar) {
+        // Outside quotes at `start`: a record's start, or in one begun in an earlier region (the head).
+        if (quote >= 0 && quote < start) quote = text.indexOf('"', start);
+        const lf = text.indexOf('\n', start);
+        if (lf >= 0 && (quote < 0 || quote > lf)) {
+          const whole = head.length === 0;
+          const recordBad = bad || headBad;
+          headBad = false;
+          const t = whole ? text.slice(start, lf > start && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf) : joined(text, lf);
+          if (over(t, recordBad)) {
+            yield [...batch, tooLong(false)];
+            return;
           }
-          byChar = true;
-          i = start;
+          batch.push(record(t, recordBad, whole && regionPlain));
+          line += linesInRecord + 1;
+          linesInRecord = 0;
+          start = lf + 1;
+          state = State.FieldStart;
+          continue;
         }
-        let ended = false;
-        for (; i < text.length; i++) {
-          const c = text.charCodeAt(i);
-          if (state === State.InQuote) {
-            if (c === QUOTE) state = State.QuoteInQuote;
-            else if (c === LF) linesInRecord++;
-            continue;
-          }
-          if (c === LF) {
-            const recordBad = bad || headBad;
-            headBad = false;
-            const t = head.length > 0 ? joined(text, i) : text.slice(start, i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i);
-            if (over(t, recordBad)) {
-              yield [...batch, tooLong(false)];
-              return;
-            }
-            batch.push(record(t, recordBad));
-            line += linesInRecord + 1;
-            linesInRecord = 0;
-            start = i + 1;
-            state = State.FieldStart;
-            ended = true;
-            break;
-          } else if (c === delim) state = State.FieldStart;
-          else if (c === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
-          else state = State.Unquoted;
+        if (quote < 0) {
+          // No quote and no LF to the end: what the per-character loop would leave, from the last character.
+          if (start < text.length) state = text.charCodeAt(text.length - 1) === delim ? State.FieldStart : State.Unquoted;
+          break;
         }
-        if (!ended) break;
-        byChar = false;
+        byChar = true;
+        i = start;
       }
+      let ended = false;
+      for (; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (state === State.InQuote) {
+          if (c === QUOTE) state = State.QuoteInQuote;
+          else if (c === LF) linesInRecord++;
+          continue;
+        }
+        if (c === LF) {
+          const recordBad = bad || headBad;
+          headBad = false;
+          const t = head.length > 0 ? joined(text, i) : text.slice(start, i > start && text.charCodeAt(i - 1) === CR ? i - 1 : i);
+          if (over(t, recordBad)) {
+            yield [...batch, tooLong(false)];
+            return;
+          }
+          batch.push(record(t, recordBad));
+          line += linesInRecord + 1;
+          linesInRecord = 0;
+          start = i + 1;
+          state = State.FieldStart;
+          ended = true;
+          break;
+        } else if (c === delim) state = State.FieldStart;
+        else if (c === QUOTE && state !== State.Unquoted) state = State.InQuote; // opens a field, or `""` inside one
+        else state = State.Unquoted;
+      }
+      if (!ended) break;
+      byChar = false;
     }
     if (start < text.length) {
       const part = text.slice(start);
