@@ -56,7 +56,6 @@ async function postmasterPid(client: pg.Client): Promise<number> {
   return Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
-/** Runs `runs` rounds of engine then baseline on one registry; throws when they disagree. */
 /**
  * Before each contender: the cluster's dirty buffers written out (CHECKPOINT) and the kernel's dirty
  * pages flushed (sync), so that no contender pays for the writes of the one before it (a round
@@ -73,6 +72,7 @@ async function settle(url: string): Promise<void> {
   spawnSync('sync');
 }
 
+/** Runs `runs` rounds of engine then baseline on one registry; throws when they disagree. */
 async function benchScale(scale: number, runs: number, seed: string, url: string, pm: number): Promise<ScaleResult> {
   const reg = await registry(CACHE, seed, scale, log);
   await warmPageCache(reg.dir);

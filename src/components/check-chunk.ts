@@ -90,23 +90,17 @@ export class ChunkChecker {
             break scan;
           }
           read++;
-          if (fast && raw.plain) {
-            const row = c.row(raw.text);
-            if (row !== undefined) {
-              for (let k = 0; k < s.keyAt.length; k++) keys.push(c.values[s.keyAt[k]!]!);
-              out += s.withLine ? `${row},${raw.line}\n` : `${row}\n`;
-              rows++;
+          // A plain record is checked in its text; any doubt, and every other record, goes to the full check.
+          let row = fast && raw.plain ? c.row(raw.text) : undefined;
+          if (row === undefined) {
+            if (!c.check(raw)) {
+              invalid.push(s.rejects ? { line: raw.line, problems: c.problems, fields: c.fields } : { line: raw.line, problems: c.problems });
               continue;
             }
+            // Most rows need no quoting, and many are their record's text as it stands (see RecordChecker).
+            row = c.same ? raw.text : c.clean ? c.values.join(',') : quotedRow(c.values);
           }
-          if (!c.check(raw)) {
-            invalid.push(s.rejects ? { line: raw.line, problems: c.problems, fields: c.fields } : { line: raw.line, problems: c.problems });
-            continue;
-          }
-          const values = c.values;
-          for (let k = 0; k < s.keyAt.length; k++) keys.push(values[s.keyAt[k]!]!);
-          // Most rows need no quoting, and many are their record's text as it stands (see RecordChecker).
-          const row = c.same ? raw.text : c.clean ? values.join(',') : quotedRow(values);
+          for (let k = 0; k < s.keyAt.length; k++) keys.push(c.values[s.keyAt[k]!]!);
           out += s.withLine ? `${row},${raw.line}\n` : `${row}\n`;
           rows++;
         }
