@@ -16,6 +16,7 @@ import { Logger, seconds } from './logger.ts';
 import { manifestDoc, renderManifest, type ManifestInput, type StageRecord } from './manifest.ts';
 import { runMeasures, type MeasureResult } from './measures.ts';
 import { StageClock } from './stage-clock.ts';
+import { TableLifetimes } from './table-lifetimes.ts';
 import { renderRunReport, withFailedRunReport } from '../report/run-report.ts';
 import { OutputFiles } from './output-files.ts';
 import { runScheduled } from './schedule.ts';
@@ -125,9 +126,19 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     for (const stage of sources) await runStage(stage);
     await checkRules(sources, rt);
     if (invalid.any) throw new EtlError('failed', invalid.diagnostics());
-    await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, rt.driver.stagesAtOnce, runStage);
-    await diskFull('checks', () => runChecks(checksFor(pipeline, selection), rt, result.checks));
-    if (selection.all) result.measures.push(...(await diskFull('measures', () => runMeasures(pipeline.measures, rt))));
+    const checks = checksFor(pipeline, selection);
+    const measures = selection.all ? pipeline.measures : [];
+    // Each table goes as soon as no later stage reads it: the memory (DuckDB) or disk it held is the next stages'.
+    const lifetimes = new TableLifetimes(pipeline, order, checks, measures);
+    await runScheduled(order.filter((s) => s.kind !== 'source' && s.kind !== 'sink'), pipeline.edges, rt.driver.stagesAtOnce, async (stage) => {
+      await runStage(stage);
+      for (const table of lifetimes.finished(stage.id)) {
+        await diskFull(describe(stage), () => driver.dropTable(table));
+        log.verbose(`etl: table ${table} dropped: no later stage reads it`);
+      }
+    });
+    await diskFull('checks', () => runChecks(checks, rt, result.checks));
+    if (measures.length > 0) result.measures.push(...(await diskFull('measures', () => runMeasures(measures, rt))));
     await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, rt.driver.stagesAtOnce, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
     const planned = new Map(order.map((s, i) => [s.id, i]));

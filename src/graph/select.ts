@@ -87,8 +87,20 @@ export function checksFor(pipeline: Pipeline, selection: Selection): Check[] {
     const s = pipeline.stages.get(id)!;
     if (s.kind === 'split') for (const r of s.routes) made.add(r.name);
   }
-  const names = new Set([...pipeline.stages.values()].flatMap((s) => (s.kind === 'split' ? [s.id, ...s.routes.map((r) => r.name)] : [s.id])));
-  // A table is named where a whole word of the SQL (`\w+`, as `\bname\b` would match) is its name: one pass over the SQL, not a pattern per stage.
-  const reads = (sql: string) => (sql.match(/\w+/g) ?? []).filter((word) => names.has(word));
-  return pipeline.checks.filter((c) => c.queries.every((q) => reads(q.sql.text).every((n) => made.has(n))));
+  const names = tableNames(pipeline);
+  return pipeline.checks.filter((c) => c.queries.every((q) => tablesNamed(q.sql.text, names).every((n) => made.has(n))));
+}
+
+/** Every table a pipeline's stages make: each stage's own, and each route of a split. */
+export function tableNames(pipeline: Pipeline): Set<string> {
+  return new Set([...pipeline.stages.values()].flatMap((s) => (s.kind === 'split' ? [s.id, ...s.routes.map((r) => r.name)] : [s.id])));
+}
+
+/**
+ * The tables among `names` that a SQL text names: where a whole word of it (`\w+`, as `\bname\b`
+ * would match) is a table's name, comments and strings included, so never fewer than it reads.
+ * One pass over the SQL, not a pattern per table.
+ */
+export function tablesNamed(sql: string, names: ReadonlySet<string>): string[] {
+  return (sql.match(/\w+/g) ?? []).filter((word) => names.has(word));
 }
