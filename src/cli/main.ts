@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { redactDbMessage } from '../components/run-sql.ts';
 import { compilePipeline } from '../config/compile.ts';
 import { DatabaseError } from '../db/driver.ts';
-import { duckdbSyntaxProblems } from '../db/duckdb-dialect.ts';
 import { databaseKind } from '../db/open-database.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import { describeFsError } from '../engine/fs-errors.ts';
@@ -141,6 +140,8 @@ async function dispatch(command: string, args: Args, io: Io, env: NodeJS.Process
   if (command === 'validate') {
     // On DuckDB, SQL that its parser refuses is found now, at its file, line and column.
     if (databaseKind(databaseUrl || undefined) === 'duckdb') {
+      // DuckDB's native library is loaded only for what needs it.
+      const { duckdbSyntaxProblems } = await import('../db/duckdb-dialect.ts');
       const problems = await duckdbSyntaxProblems(pipeline);
       if (problems.length > 0) throw new EtlError('invalid', problems);
     }

@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Driver } from './driver.ts';
-import { DuckDbDriver } from './duckdb-driver.ts';
-import { startEmbedded } from './embedded-postgres.ts';
-import { PostgresDriver, redactUrl } from './postgres-driver.ts';
 
 export interface OpenOptions {
   /**
@@ -24,20 +20,25 @@ export function databaseKind(url: string | undefined): 'embedded' | 'server' | '
 
 /**
  * Opens the database a run works in: `duckdb` (in memory) or `duckdb:PATH` (a file); the server at
- * a `postgres://` URL; else a fresh embedded PostgreSQL that is stopped and removed when the driver closes.
+ * a `postgres://` URL; else a fresh embedded PostgreSQL that is stopped and removed when the driver
+ * closes. Only the engine that runs is loaded: DuckDB's native library, or knex and pg, each take
+ * a tenth of a second or more of every start.
  */
 export async function openDatabase(url?: string, options: OpenOptions = {}): Promise<Driver> {
   if (url && databaseKind(url) === 'duckdb') {
     const path = url.slice('duckdb:'.length) || undefined;
+    const { DuckDbDriver } = await import('./duckdb-driver.ts');
     return DuckDbDriver.open({ path, memoryLimit: process.env['ETL_DUCKDB_MEMORY_LIMIT'] || DEFAULT_DUCKDB_MEMORY_LIMIT, signal: options.signal });
   }
   if (url) return openServer(url, options.signal);
+  const [{ startEmbedded }, { PostgresDriver }] = await Promise.all([import('./embedded-postgres.ts'), import('./postgres-driver.ts')]);
   const server = await startEmbedded({ signal: options.signal });
   return PostgresDriver.open({ url: server.url, description: 'embedded PostgreSQL', onClose: () => server.stop(), diskFull: () => server.diskFull });
 }
 
 /** The run's sessions carry an application name of their own, by which a signal finds and cancels their statements. */
 async function openServer(url: string, signal: AbortSignal | undefined): Promise<Driver> {
+  const { PostgresDriver, redactUrl } = await import('./postgres-driver.ts');
   const name = `etl-${process.pid}-${randomBytes(4).toString('hex')}`;
   let named = url;
   try {
@@ -54,6 +55,8 @@ async function openServer(url: string, signal: AbortSignal | undefined): Promise
 }
 
 async function cancelStatements(url: string, applicationName: string): Promise<void> {
+  // Loaded already: the run's own driver uses it.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   try {
