@@ -16,6 +16,8 @@ export interface CheckSetup {
   readonly withLine: boolean;
   /** Where the primary key's columns sit among the declared ones (empty: no key to watch). */
   readonly keyAt: readonly number[];
+  /** The key is one integer column: its values go back as numbers, not as text (see {@link ChunkResult.keys}). */
+  readonly integerKey: boolean;
   /** Invalid rows are kept for the rejects file with their fields (else only their problems). */
   readonly rejects: boolean;
 }
@@ -38,8 +40,12 @@ export interface ChunkResult {
   readonly lines: number;
   /** Each invalid record: its line, its problems, and its fields when it could be split (for rejects). */
   readonly invalid: { line: number; problems: RecordProblem[]; fields?: string[] }[];
-  /** The key values of the rows written, one after the other (for the main thread's KeyWatch). */
-  readonly keys: (string | null)[];
+  /**
+   * The key values of the rows written, one after the other (for the main thread's KeyWatch); for
+   * an integer key, each as a number (NaN for NULL), in a buffer that moves to the main thread
+   * instead of being copied string by string.
+   */
+  readonly keys: (string | null)[] | Float64Array;
   /** The chunk holds a record past the limit, at this line: nothing after it was read. */
   readonly tooLong?: { line: number; kind: 'record' | 'quoted' };
 }
@@ -75,6 +81,7 @@ export class ChunkChecker {
     for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) lines++;
     const invalid: ChunkResult['invalid'] = [];
     const keys: (string | null)[] = [];
+    let numbers = s.integerKey ? new Float64Array(1 << 16) : undefined;
     let read = 0;
     let rows = 0;
     let tooLong: ChunkResult['tooLong'];
@@ -100,7 +107,15 @@ export class ChunkChecker {
             // Most rows need no quoting, and many are their record's text as it stands (see RecordChecker).
             row = c.same ? raw.text : c.clean ? c.values.join(',') : quotedRow(c.values);
           }
-          for (let k = 0; k < s.keyAt.length; k++) keys.push(c.values[s.keyAt[k]!]!);
+          if (numbers) {
+            if (rows === numbers.length) {
+              const grown = new Float64Array(numbers.length * 2);
+              grown.set(numbers);
+              numbers = grown;
+            }
+            const key = c.values[s.keyAt[0]!];
+            numbers[rows] = key === null || key === undefined ? NaN : Number(key);
+          } else for (let k = 0; k < s.keyAt.length; k++) keys.push(c.values[s.keyAt[k]!]!);
           out += s.withLine ? `${row},${raw.line}\n` : `${row}\n`;
           rows++;
         }
@@ -109,7 +124,7 @@ export class ChunkChecker {
     } finally {
       fs.closeSync(fd);
     }
-    return { index: job.index, read, rows, lines, invalid, keys, ...(tooLong ? { tooLong } : {}) };
+    return { index: job.index, read, rows, lines, invalid, keys: numbers ? numbers.slice(0, rows) : keys, ...(tooLong ? { tooLong } : {}) };
   }
 }
 

@@ -12,7 +12,8 @@ parentPort!.on('message', (message: { setup: CheckSetup } | ChunkJob) => {
   }
   // The error's code goes along: a full disk (ENOSPC) is said as such, not as a bug.
   void checker!.check(message).then(
-    (result) => parentPort!.postMessage(result),
+    // An integer key's numbers move to the main thread rather than being copied.
+    (result) => parentPort!.postMessage(result, result.keys instanceof Float64Array ? [result.keys.buffer as ArrayBuffer] : []),
     (e: unknown) => parentPort!.postMessage({ index: message.index, error: (e as Error)?.stack ?? String(e), code: (e as { code?: unknown })?.code }),
   );
 });

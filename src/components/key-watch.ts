@@ -42,10 +42,33 @@ export class KeyWatch {
     return this.#ascending || (this.#marked !== undefined && !this.#repeated);
   }
 
+  /** True for a key of one integer column, whose values {@link nextIntegers} may take as numbers. */
+  get oneInteger(): boolean {
+    return this.#kinds.length === 1 && this.#kinds[0] === 'integer';
+  }
+
   /** The key of the next loaded row, as the checked values loaded (null for an empty field). */
   next(values: readonly (string | null)[]): void {
-    if (this.#marked && !this.#repeated) this.#mark(values[0] ?? null);
+    if (this.#marked && !this.#repeated) this.#mark(values[0] === null || values[0] === undefined ? -1 : Number(values[0]));
     if (this.#ascending) this.#follow(values);
+  }
+
+  /**
+   * The keys of the next loaded rows of a {@link oneInteger} key, as numbers (NaN for NULL): what
+   * {@link next} does for each, without a string or an array per row.
+   */
+  nextIntegers(values: Float64Array): void {
+    let previous = this.#previous ? (this.#previous[0] as number) : -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const n = values[i]!;
+      if (this.#marked && !this.#repeated) this.#mark(Number.isNaN(n) ? -1 : n);
+      if (this.#ascending) {
+        // Two NULL keys are one group to GROUP BY: leave NULLs to the database.
+        if (Number.isNaN(n) || n <= previous) this.#ascending = false;
+        previous = n;
+      }
+    }
+    if (this.#ascending && values.length > 0) this.#previous = [previous];
   }
 
   #follow(values: readonly (string | null)[]): void {
@@ -64,8 +87,8 @@ export class KeyWatch {
     this.#previous = key;
   }
 
-  #mark(value: string | null): void {
-    const n = value === null ? -1 : Number(value);
+  /** Marks off the value `n` (−1 for NULL, which leaves the bitmap: two NULLs are not told apart). */
+  #mark(n: number): void {
     if (!(n >= 0 && n < MARKED_LIMIT)) {
       this.#marked = undefined;
       return;

@@ -13,7 +13,7 @@ import { scanRecords, type TextRecord } from '../csv/text-records.ts';
 import type { RowFile } from '../db/driver.ts';
 import type { RunContext } from '../engine/run-context.ts';
 import { recipeOf, type TypeRecipe } from '../types/type-recipe.ts';
-import type { CheckSetup } from './check-chunk.ts';
+import type { CheckSetup, ChunkResult } from './check-chunk.ts';
 import { CheckPool } from './check-pool.ts';
 import type { KeyWatch } from './key-watch.ts';
 
@@ -111,7 +111,7 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
   const setup: CheckSetup = {
     columns: stage.columns.map((c) => ({ name: c.name, recipe: recipeOf(c.type) as TypeRecipe, options: { ...c.options }, required: c.required })),
     header, delimiter: stage.delimiter, encoding: stage.encoding, maxRecordBytes: stage.maxRecordBytes,
-    withLine: load.withLine, keyAt: load.keyAt, rejects: load.rejects !== undefined,
+    withLine: load.withLine, keyAt: load.keyAt, integerKey: load.keyWatch?.oneInteger === true, rejects: load.rejects !== undefined,
   };
   const workers = Math.max(1, Math.min(2, os.availableParallelism()));
   const pool = new CheckPool(workers, setup);
@@ -181,14 +181,7 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
         const padded = header.map((_, k) => original[k] ?? '');
         if (!load.rejects.write(stringify([[...padded, String(base + bad.line), problems.map((p) => p.message).join('; ')]]))) await once(load.rejects, 'drain');
       }
-      if (load.keyWatch) {
-        const width = load.keyAt.length;
-        const key: (string | null)[] = new Array(width);
-        for (let i = 0; i < result.keys.length; i += width) {
-          for (let k = 0; k < width; k++) key[k] = result.keys[i + k]!;
-          load.keyWatch.next(key);
-        }
-      }
+      if (load.keyWatch) watchKeys(load.keyWatch, result.keys, load.keyAt.length);
       if (result.tooLong) throw load.tooLong({ line: base + result.tooLong.line, text: '', plain: false, tooLong: result.tooLong.kind });
       const rate = Math.round(read / Math.max(0.001, (Date.now() - started) / 1000));
       rt.log.progress(`etl: source ${stage.id}: ${mib(position)} of ${mib(size)} MiB, ${read} rows, ${rate} rows/s`);
@@ -208,6 +201,19 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
     stopped = true;
     await pool.close();
     await fd.close();
+  }
+}
+
+/** Hands a chunk's keys to the watch: an integer key's numbers all at once, other keys row by row. */
+function watchKeys(watch: KeyWatch, keys: ChunkResult['keys'], width: number): void {
+  if (keys instanceof Float64Array) {
+    watch.nextIntegers(keys);
+    return;
+  }
+  const key: (string | null)[] = new Array(width);
+  for (let i = 0; i < keys.length; i += width) {
+    for (let k = 0; k < width; k++) key[k] = keys[i + k]!;
+    watch.next(key);
   }
 }
 

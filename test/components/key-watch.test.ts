@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyWatch } from '../../src/components/key-watch.ts';
 import type { Column } from '../../src/config/pipeline.ts';
@@ -47,5 +48,27 @@ describe('KeyWatch', () => {
 
   it('does not watch keys of types it cannot compare like the database', () => {
     expect(KeyWatch.for([column('d', dateType)])).toBeUndefined();
+  });
+
+  it('takes a one-integer key as numbers, in batches, with the verdict it gives the same values as text (property)', () => {
+    const value = fc.oneof(fc.integer({ min: -3, max: 40 }), fc.constant(null), fc.constantFrom(2 ** 25 - 1, 2 ** 25, 2147483647));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 60 }), fc.array(fc.nat(60), { maxLength: 4 }), (values, cuts) => {
+        const asText = KeyWatch.for([column('k', integerType)])!;
+        for (const v of values) asText.next([v === null ? null : String(v)]);
+        const asNumbers = KeyWatch.for([column('k', integerType)])!;
+        expect(asNumbers.oneInteger).toBe(true);
+        const numbers = Float64Array.from(values, (v) => (v === null ? NaN : v));
+        let from = 0;
+        for (const cut of [...cuts.map((c) => Math.min(c, values.length)).sort((a, b) => a - b), values.length]) {
+          asNumbers.nextIntegers(numbers.subarray(from, Math.max(from, cut)));
+          from = Math.max(from, cut);
+        }
+        expect(asNumbers.unique).toBe(asText.unique);
+      }),
+      { numRuns: 500 },
+    );
+    expect(KeyWatch.for([column('k', bigintType)])!.oneInteger).toBe(false);
+    expect(KeyWatch.for([column('k', integerType), column('j', integerType)])!.oneInteger).toBe(false);
   });
 });
