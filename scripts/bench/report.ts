@@ -94,13 +94,14 @@ export function table(results: readonly ScaleResult[]): string {
 const duckRatio = (r: ScaleResult) => median(r.duckEngineSeconds) / median(r.duckScriptSeconds);
 const speedup = (r: ScaleResult) => median(r.engineSeconds) / median(r.duckEngineSeconds);
 const duckPerMillion = (r: ScaleResult) => median(r.duckEngineSeconds) / (r.historyRows / 1e6);
+const scriptPerMillion = (r: ScaleResult) => median(r.duckScriptSeconds) / (r.historyRows / 1e6);
 
 /** The DuckDB contenders' table (issue 13). */
 export function duckTable(results: readonly ScaleResult[]): string {
-  const head = '| scale | history rows | engine on DuckDB s | DuckDB script s | engine on DuckDB / script | engine on PostgreSQL / on DuckDB | engine on DuckDB s per M rows | node peak RSS MB (engine on DuckDB) |';
+  const head = '| scale | history rows | engine on DuckDB s | DuckDB script s | engine on DuckDB / script | engine on PostgreSQL / on DuckDB | engine on DuckDB s per M rows | DuckDB script s per M rows | node peak RSS MB (engine on DuckDB) |';
   const rows = results.map((r) =>
-    `| ${r.scale} | ${r.historyRows.toLocaleString('en-US')} | ${f2(median(r.duckEngineSeconds))} | ${f2(median(r.duckScriptSeconds))} | ${f2(duckRatio(r))} | ${f2(speedup(r))} | ${f2(duckPerMillion(r))} | ${Math.round(r.duckNodePeakMb)} |`);
-  return [head, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+    `| ${r.scale} | ${r.historyRows.toLocaleString('en-US')} | ${f2(median(r.duckEngineSeconds))} | ${f2(median(r.duckScriptSeconds))} | ${f2(duckRatio(r))} | ${f2(speedup(r))} | ${f2(duckPerMillion(r))} | ${f2(scriptPerMillion(r))} | ${Math.round(r.duckNodePeakMb)} |`);
+  return [head, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
 }
 
 /** Issue 13's targets, at scale 1.0 when it was run. */
@@ -118,7 +119,7 @@ export function duckTargets(results: readonly ScaleResult[]): string {
     row('engine on DuckDB / DuckDB script ≤ 1.3 at scale 1.0', (r) => duckRatio(r) <= 1.3, duckRatio),
     row('engine on PostgreSQL / engine on DuckDB ≥ 3 at scale 1.0', (r) => speedup(r) >= 3, speedup),
     `| node peak RSS ≤ 2.5 GB on DuckDB | ${worst <= 2560 ? 'met' : 'NOT MET'} | largest ${Math.round(worst)} MB over scales ${results.map((r) => r.scale).join(', ')} |`,
-    `| engine on DuckDB s per M rows within ±20 % of scale 0.1's | ${flat === undefined ? 'not measured' : flat ? 'met' : 'NOT MET'} | ${seen(duckPerMillion)} |`,
+    `| engine on DuckDB s per M rows within ±20 % of scale 0.1's | ${flat === undefined ? 'not measured' : flat ? 'met' : 'NOT MET'} | ${seen(duckPerMillion)} (the DuckDB script's own: ${seen(scriptPerMillion)}) |`,
   ].join('\n');
 }
 
