@@ -97,10 +97,11 @@ export function tableNames(pipeline: Pipeline): Set<string> {
 }
 
 /**
- * The tables among `names` that a SQL text names: where a whole word of it (`\w+`, as `\bname\b`
- * would match) is a table's name, comments and strings included, so never fewer than it reads.
- * One pass over the SQL, not a pattern per table.
+ * The tables among `names` (stage ids, lower case) that a SQL text names: where a whole word of it
+ * (`\w+`, as `\bname\b` would match), in any case, is a table's name, comments and strings
+ * included, so never fewer than it reads (`FROM History` reads `history`: both engines fold an
+ * unquoted name to lower case). One pass over the SQL, not a pattern per table.
  */
 export function tablesNamed(sql: string, names: ReadonlySet<string>): string[] {
-  return (sql.match(/\w+/g) ?? []).filter((word) => names.has(word));
+  return (sql.match(/\w+/g) ?? []).map((word) => word.toLowerCase()).filter((word) => names.has(word));
 }

@@ -8,7 +8,7 @@ import { databaseBackends } from '../support/backends.ts';
 import { fixture } from '../support/fixture.ts';
 import { runCli } from '../support/run-cli.ts';
 
-// b is read only through t2's SQL, t1 also through t4's (neither declared); `even` by a check, c by a measure, t3 and t4 by sinks.
+// b is read only through t2's SQL, t1 also through t4's (neither declared; T1 is t1, unquoted); `even` by a check, c by a measure, t3 and t4 by sinks.
 const FILES = {
   'a.csv': 'id\n1\n2\n3\n',
   'b.csv': 'id\n2\n3\n',
@@ -26,7 +26,7 @@ transforms:
   sp:
     inputs: [t2]
     routes: { odd: id % 2 = 1, even: else }
-  t4: { inputs: [odd], query: "SELECT id FROM odd UNION ALL SELECT id + 100 FROM t1" }
+  t4: { inputs: [odd], query: "SELECT id FROM odd UNION ALL SELECT id + 100 FROM T1" }
 checks:
   k:
     equal:
@@ -73,7 +73,7 @@ describe('table lifetimes', () => {
 sources:
   a: { file: a.csv, columns: { id: integer } }
 transforms:
-  early: { inputs: [a], query: "SELECT id FROM a -- late is made after this" }
+  early: { inputs: [a], query: "SELECT id FROM a -- LATE is made after this" }
   late: { inputs: [a], query: "SELECT id FROM a" }
 sinks:
   s: { from: early, file: "\${out_dir}/s.csv", order_by: [id] }
