@@ -1,5 +1,5 @@
 import type { Check, Measure, Pipeline, Stage } from '../config/pipeline.ts';
-import { tableNames, tablesNamed } from '../graph/select.ts';
+import { tableNames, tablesMade, tablesNamed } from '../graph/select.ts';
 
 /**
  * When each table of a run can go: once every transform of the run that reads it has run, unless
@@ -35,7 +35,7 @@ export class TableLifetimes {
         readers.add(s.id);
         this.#readers.set(t, readers);
       }
-      this.#touches.set(s.id, { reads: [...reads], makes: s.kind === 'split' ? [s.id, ...s.routes.map((r) => r.name)] : [s.id] });
+      this.#touches.set(s.id, { reads: [...reads], makes: tablesMade(s) });
     }
   }
 

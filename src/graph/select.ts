@@ -82,18 +82,19 @@ export function runOrder(pipeline: Pipeline, selection: Selection): Stage[] {
 export function checksFor(pipeline: Pipeline, selection: Selection): Check[] {
   if (selection.all) return [...pipeline.checks];
   const made = new Set<string>();
-  for (const id of selection.run) {
-    made.add(id);
-    const s = pipeline.stages.get(id)!;
-    if (s.kind === 'split') for (const r of s.routes) made.add(r.name);
-  }
+  for (const id of selection.run) for (const t of tablesMade(pipeline.stages.get(id)!)) made.add(t);
   const names = tableNames(pipeline);
   return pipeline.checks.filter((c) => c.queries.every((q) => tablesNamed(q.sql.text, names).every((n) => made.has(n))));
 }
 
-/** Every table a pipeline's stages make: each stage's own, and each route of a split. */
+/** The tables a stage makes: its own, and a split's routes too. */
+export function tablesMade(stage: Stage): string[] {
+  return stage.kind === 'split' ? [stage.id, ...stage.routes.map((r) => r.name)] : [stage.id];
+}
+
+/** Every table a pipeline's stages make. */
 export function tableNames(pipeline: Pipeline): Set<string> {
-  return new Set([...pipeline.stages.values()].flatMap((s) => (s.kind === 'split' ? [s.id, ...s.routes.map((r) => r.name)] : [s.id])));
+  return new Set([...pipeline.stages.values()].flatMap(tablesMade));
 }
 
 /**
