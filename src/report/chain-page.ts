@@ -35,7 +35,8 @@ ${table(['run', 'pipeline', 'continues from', 'checks', ...model.measures, 'star
   return page('etl runs', header, body);
 }
 
-function measureSpec(name: string, values: readonly { run: string; value: number }[], runs: readonly string[]): TopLevelSpec {
+/** One measure over the runs of a chain: a bar per run, its value above it. */
+export function measureSpec(name: string, values: readonly { run: string; value: number }[], runs: readonly string[]): TopLevelSpec {
   return {
     title: name,
     data: { values: [...values] },

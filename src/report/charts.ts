@@ -1,9 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { vega as libraries } from './libraries.ts';
 
 /** One font for charts and graph, so the widths Vega estimates without a canvas match the page. */
 export const CHART_FONT = 'DejaVu Sans, Verdana, sans-serif';
-
-let libraries: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
 
 /**
  * A Vega-Lite chart rendered to SVG in Node (no canvas, no browser, no script in the page). The
@@ -11,8 +10,7 @@ let libraries: Promise<[typeof import('vega'), typeof import('vega-lite')]> | un
  */
 export async function chartSvg(spec: TopLevelSpec, chartId: string): Promise<string> {
   // Loaded on first use: a run without a report never pays for them.
-  libraries ??= Promise.all([import('vega'), import('vega-lite')]);
-  const [vega, vegaLite] = await libraries;
+  const [vega, vegaLite] = libraries();
   const config = {
     font: CHART_FONT,
     background: 'white',

@@ -1,5 +1,6 @@
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import { esc } from './html.ts';
+import { elk as newElk, type Elk } from './libraries.ts';
 import type { GraphEdge, GraphNode } from './run-model.ts';
 
 const FONT = 'DejaVu Sans Mono, monospace';
@@ -9,7 +10,7 @@ const CHAR_11 = 6.7;
 const FILL: Record<GraphNode['kind'], string> = { source: '#e8f0fe', sql: '#f1f3f4', ts: '#f3e8fd', split: '#fef7e0', sink: '#e6f4ea' };
 const KIND: Record<GraphNode['kind'], string> = { source: 'source', sql: 'sql', ts: 'ts', split: 'split', sink: 'sink' };
 
-let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | undefined;
+let elk: Elk | undefined;
 
 /**
  * The stage graph as SVG: laid out by ELK's layered algorithm (left to right, in dependency
@@ -17,8 +18,7 @@ let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | undefined;
  * edges their route and its rows); `after:` edges are dashed. Each stage is a `<g data-stage>`.
  */
 export async function graphSvg(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): Promise<string> {
-  // A CommonJS module: its constructor is the module itself, under `default` for an ES import.
-  elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new (m.default as unknown as new () => { layout(graph: ElkNode): Promise<ElkNode> })());
+  elk ??= newElk();
   const rows = (k: number) => `${k} row${k === 1 ? '' : 's'}`;
   const sub = (n: GraphNode) => `${KIND[n.kind]}${n.rows !== undefined ? ` · ${rows(n.rows)}` : n.state === 'failed' ? ' · failed' : ' · not run'}`;
   const label = (e: GraphEdge) => (e.kind === 'after' ? 'after' : `${e.table ? `${e.table}: ` : ''}${e.rows !== undefined ? rows(e.rows) : ''}`);
@@ -42,7 +42,7 @@ export async function graphSvg(nodes: readonly GraphNode[], edges: readonly Grap
       return { id: `e${i}`, sources: [e.from], targets: [e.to], labels: text ? [{ id: `l${i}`, text, width: Math.ceil(text.length * CHAR_11) + 4, height: 14 }] : [] };
     }),
   };
-  const laid = await (await elk).layout(graph);
+  const laid = await elk.layout(graph);
   const width = Math.ceil(laid.width ?? 0);
   const height = Math.ceil(laid.height ?? 0);
   const out: string[] = [

@@ -1,0 +1,70 @@
+/**
+ * The report loads Vega, Vega-Lite and ELK from their one-file builds (libraries.ts), not from the
+ * module builds the packages export: both must draw the same pictures, or pages would change with
+ * the way a library happened to be loaded. Each chart a page draws is rendered by both, and the
+ * flagship's graph is laid out by both (ELK's one file is the same either way; how it is loaded differs).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { TopLevelSpec } from 'vega-lite';
+import { compilePipeline } from '../../src/config/compile.ts';
+import type { ManifestDoc } from '../../src/engine/manifest.ts';
+import { measureSpec } from '../../src/report/chain-page.ts';
+import { elk, vega } from '../../src/report/libraries.ts';
+import { conservationSpec, countsSpec, timelineSpec } from '../../src/report/run-charts.ts';
+import { runModel, type RunModel } from '../../src/report/run-model.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const doc = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/golden/flagship/expected/manifest.json'), 'utf8')) as ManifestDoc;
+const golden = runModel(compilePipeline(path.join(ROOT, 'pipeline.yaml')), doc);
+// The golden manifest keeps no times: the timeline gets some, one stage after the other.
+const model: RunModel = { ...golden, run: { ...golden.run, timings: golden.nodes.map((n, i) => ({ stage: n.id, kind: n.kind, startMs: 40 * i, endMs: 40 * i + 35 + i, failed: false })) } };
+
+async function svg(libraries: [typeof import('vega'), typeof import('vega-lite')], spec: TopLevelSpec): Promise<string> {
+  const [vegaLib, vegaLite] = libraries;
+  const view = new vegaLib.View(vegaLib.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+describe("the report's libraries, from their one-file builds", () => {
+  it('are the versions the packages export', async () => {
+    const [vegaLib, vegaLite] = vega();
+    expect(vegaLib.version).toBe((await import('vega')).version);
+    expect(vegaLite.version).toBe((await import('vega-lite')).version);
+  });
+
+  it('draw every chart of a page as the module builds do', async () => {
+    const modules: [typeof import('vega'), typeof import('vega-lite')] = [await import('vega'), await import('vega-lite')];
+    const specs = [
+      conservationSpec(model)!,
+      timelineSpec(model)!,
+      countsSpec([{ value: 'duplicate_request', rows: 3 }, { value: 'not_yet_resident', rows: 12 }, { value: 'unknown_person', rows: 1 }]),
+      measureSpec('held', [{ run: 'setup', value: 18 }, { run: 'day-1', value: 23 }, { run: 'day-2', value: 24 }], ['setup', 'day-1', 'day-2']),
+    ];
+    for (const spec of specs) {
+      const drawn = await svg(vega(), spec);
+      expect(drawn).toMatch(/^<svg[\s\S]*<\/svg>$/);
+      expect(drawn).toBe(await svg(modules, spec));
+    }
+  });
+
+  it('lay out the stage graph as the module build does', async () => {
+    const graph = {
+      id: 'root',
+      layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'DOWN', 'elk.edgeLabels.placement': 'TAIL' },
+      children: model.nodes.map((n) => ({ id: n.id, width: 10 * n.id.length, height: 42 })),
+      edges: model.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to], labels: [{ id: `l${i}`, text: String(e.rows), width: 40, height: 14 }] })),
+    };
+    const ELK = (await import('elkjs/lib/elk.bundled.js')).default as unknown as new () => { layout(g: typeof graph): Promise<unknown> };
+    // Without ELK's own object numbers ($H), which count the objects an instance has made.
+    const coordinates = (laid: unknown) => JSON.stringify(laid, (key, value: unknown) => (key === '$H' ? undefined : value));
+    const laid = coordinates(await elk().layout(structuredClone(graph)));
+    expect(laid).toMatch(/"children":\[\{"id":"event_codes","width":110,"height":42,"x":[0-9.]+,"y":[0-9.]+\}/);
+    expect(laid).toBe(coordinates(await new ELK().layout(structuredClone(graph))));
+  });
+});
