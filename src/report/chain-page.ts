@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChainModel } from './chain-model.ts';
 import { chartSvg } from './charts.ts';
+import { keepCompiledCode } from './libraries.ts';
 import { esc, mark, page, table } from './html.ts';
 
 /**
@@ -32,6 +33,7 @@ ${model.measures.length ? '' : '<p class="muted">The runs record no measures (a 
 <section id="runs"><h2>Runs</h2><p class="note">In chain order: each run follows the one whose outputs it read. Each name links to the run's own report.</p>
 ${table(['run', 'pipeline', 'continues from', 'checks', ...model.measures, 'started'], rows, { num: numeric, id: 'runs-table' })}</section>`;
   const header = `<h1>${model.runs.length} runs${model.warnings.length ? ' <span class="status failed">chain broken</span>' : ''}</h1><p>${esc([...new Set(model.runs.map((r) => r.pipeline))].join(', '))}</p>`;
+  keepCompiledCode();
   return page('etl runs', header, body);
 }
 

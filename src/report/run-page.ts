@@ -1,6 +1,7 @@
 import { chartSvg } from './charts.ts';
 import { graphSvg } from './graph-svg.ts';
 import { esc, mark, page, sha, table } from './html.ts';
+import { keepCompiledCode } from './libraries.ts';
 import { conservationSpec, countsSpec, timelineSpec } from './run-charts.ts';
 import type { RunModel } from './run-model.ts';
 
@@ -66,6 +67,7 @@ ${timeline ? `<div class="chart">${await chartSvg(timeline, 'timeline')}</div>` 
 
   const header = `<h1>${esc(model.pipeline)} <span class="status ${model.status}" id="status">${model.status === 'passed' ? 'passed' : 'FAILED'}</span></h1>
 ${model.description ? `<p>${esc(model.description)}</p>` : ''}<nav>${nav.map((id) => `<a href="#${id}">${id}</a>`).join('')}</nav>`;
+  keepCompiledCode();
   return page(`${model.pipeline}: run report`, header, sections.join('\n'));
 }
 

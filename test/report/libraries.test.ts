@@ -3,7 +3,11 @@
  * module builds the packages export: both must draw the same pictures, or pages would change with
  * the way a library happened to be loaded. Each chart a page draws is rendered by both, and the
  * flagship's graph is laid out by both (ELK's one file is the same either way; how it is loaded differs).
+ * V8's compiled code of the libraries is kept between runs: runs of `etl` as processes of their own
+ * (a process loads the libraries once) write it, use it, replace a damaged copy, and do without
+ * one where it cannot be written — and give the same page every time.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +17,9 @@ import type { ManifestDoc } from '../../src/engine/manifest.ts';
 import { measureSpec } from '../../src/report/chain-page.ts';
 import { elk, vega } from '../../src/report/libraries.ts';
 import { conservationSpec, countsSpec, timelineSpec } from '../../src/report/run-charts.ts';
+import { RUN_PART_END, RUN_PART_START } from '../../src/report/run-page.ts';
 import { runModel, type RunModel } from '../../src/report/run-model.ts';
+import { fixture } from '../support/fixture.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const doc = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/golden/flagship/expected/manifest.json'), 'utf8')) as ManifestDoc;
@@ -67,4 +73,50 @@ describe("the report's libraries, from their one-file builds", () => {
     expect(laid).toMatch(/"children":\[\{"id":"event_codes","width":110,"height":42,"x":[0-9.]+,"y":[0-9.]+\}/);
     expect(laid).toBe(coordinates(await new ELK().layout(structuredClone(graph))));
   });
+});
+
+describe("the libraries' compiled code, kept between runs", () => {
+  const dir = fixture({});
+  const cache = path.join(dir, 'cache');
+  const files = () => (fs.existsSync(cache) ? fs.readdirSync(cache).sort() : []);
+  /** The flagship's sample run on DuckDB as a process of its own; its page without the run's times. */
+  const run = (cacheDir: string): string => {
+    const out = path.join(dir, 'out');
+    const r = spawnSync(process.execPath, ['bin/etl.js', 'run', '--quiet', 'pipeline.yaml', '--database', 'duckdb', '--param', `out_dir=${out}`], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ETL_CACHE_DIR: cacheDir } });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const page = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    const [before, rest] = page.split(RUN_PART_START);
+    return before! + rest!.split(RUN_PART_END)[1]!;
+  };
+
+  it('is written by the first run, used by the next, and replaced when damaged; the page stays the same', () => {
+    const first = run(cache);
+    expect(first).toContain('<svg');
+    const names = files();
+    expect(names.map((n) => n.replace(/-[0-9a-f]{16}-v8-.*\.bin$/, ''))).toEqual(['elk.bundled', 'vega', 'vega-lite.min']);
+    expect(names.every((n) => n.endsWith(`-v8-${process.versions.v8}.bin`))).toBe(true);
+    const stat = (n: string) => fs.statSync(path.join(cache, n));
+    const written = names.map((n) => [stat(n).ino, stat(n).mtimeMs, stat(n).size]);
+    expect(written.every(([, , size]) => size! > 100_000)).toBe(true);
+
+    // Used as it is: nothing is written again.
+    expect(run(cache)).toBe(first);
+    expect(files()).toEqual(names);
+    expect(names.map((n) => [stat(n).ino, stat(n).mtimeMs, stat(n).size])).toEqual(written);
+
+    // Damaged (cut short, or not V8's at all): V8 refuses it, the run compiles as usual and writes it anew.
+    const [elkFile, vegaFile] = names.map((n) => path.join(cache, n));
+    fs.truncateSync(elkFile!, 1000);
+    fs.writeFileSync(vegaFile!, 'not compiled code');
+    expect(run(cache)).toBe(first);
+    expect(files()).toEqual(names);
+    expect([fs.statSync(elkFile!).size, fs.statSync(vegaFile!).size].every((size) => size > 100_000)).toBe(true);
+  }, 60_000);
+
+  it('is done without where it cannot be written: the run and its page are as ever', () => {
+    const blocked = path.join(dir, 'a-file');
+    fs.writeFileSync(blocked, '');
+    expect(run(path.join(blocked, 'cache'))).toBe(run(cache));
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
 });
