@@ -1,4 +1,4 @@
-import { require as tsxRequire } from 'tsx/cjs/api';
+import { register } from 'tsx/cjs/api';
 import { builtinTypes } from './builtin.ts';
 import { invalid, type ColumnType } from './column-type.ts';
 
@@ -19,9 +19,19 @@ export function recipeOf(type: ColumnType): TypeRecipe | undefined {
   return recipes.get(type);
 }
 
+/**
+ * tsx's CommonJS loader for type modules, in a namespace of its own (so that nothing else is
+ * loaded through it), registered once per thread. Its name is fixed: tsx's cache of compiled
+ * files is keyed by it, and `require()` of `tsx/cjs/api` names a fresh one per call, which the
+ * cache never matches — esbuild then started in every thread (~45 ms on the main thread and on
+ * each checking worker).
+ */
+let typeModules: { require(id: string, fromFile: string): unknown } | undefined;
+
 /** Loads a type module (a `ts:` type): its default export, named `name`. Throws when it cannot be loaded. */
 export function moduleType(file: string, name: string): ColumnType | string {
-  const mod = tsxRequire(file, import.meta.url) as { default?: unknown };
+  typeModules ??= register({ namespace: 'etl-type-modules' });
+  const mod = typeModules.require(file, import.meta.url) as { default?: unknown };
   const t = (mod.default ?? mod) as Partial<ColumnType> | undefined;
   if (!t || typeof t.parse !== 'function' || typeof t.sqlType !== 'function') return "the module's default export needs parse(text, options) and sqlType(options)";
   const type = { ...t, name, description: t.description ?? name } as ColumnType;
