@@ -1,8 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChainModel } from './chain-model.ts';
 import { chartSvg } from './charts.ts';
-import { keepCompiledCode } from './libraries.ts';
 import { esc, mark, page, table } from './html.ts';
+import { keepCompiledCode } from './libraries.ts';
 
 /**
  * The page of a chain of runs: a warning wherever a run did not continue from the one before it,

@@ -44,7 +44,7 @@ export function vega(): [typeof import('vega'), typeof import('vega-lite')] {
  * SHA-256 and V8's version, and V8 refuses one that does not fit; when none can be read or
  * written (another user's read-only install), the libraries are compiled as usual.
  */
-export function cacheDir(): string {
+function cacheDir(): string {
   return process.env['ETL_CACHE_DIR'] || path.join(path.dirname(path.dirname(require.resolve('elkjs/package.json'))), '.cache', 'etl');
 }
 
