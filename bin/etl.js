@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Loads the TypeScript sources through tsx, so a clone runs without a build step.
+// Runs the TypeScript sources with no build step to remember: compiled on the first run after a
+// change and kept (bin/compiled.js), or, where that cannot be, loaded through tsx.
 import { constants } from 'node:os';
-import { register } from 'tsx/esm/api';
+import { compiledProgram } from './compiled.js';
 
 // A terminal's Ctrl-C (SIGINT, sent to the whole foreground process group), kill (SIGTERM) and
 // a closed terminal (SIGHUP) ask the command to stop: heard from the very start, so that a signal
@@ -13,10 +14,18 @@ for (const stream of [process.stdout, process.stderr]) stream.on('error', () => 
 
 let main;
 try {
-  register();
-  ({ main } = await import('../src/cli/main.ts'));
+  const compiled = await compiledProgram();
+  if (compiled) {
+    // A bug's stack then names the sources' files and lines, as it does through tsx.
+    process.setSourceMapsEnabled(true);
+    ({ main } = await import(compiled));
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    ({ main } = await import('../src/cli/main.ts'));
+  }
 } catch (e) {
-  // The signal also reached tsx's esbuild process, so loading failed because of it.
+  // The signal also reached esbuild's process (compiling, or tsx's), so loading failed because of it.
   if (!stop.signal.aborted) throw e;
 }
 if (!main) {
