@@ -1,6 +1,6 @@
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import { esc } from './html.ts';
-import { elk as newElk, type Elk } from './libraries.ts';
+import { elk as newElk, keepLayout, keptLayout, type Elk } from './libraries.ts';
 import type { GraphEdge, GraphNode } from './run-model.ts';
 
 const FONT = 'DejaVu Sans Mono, monospace';
@@ -42,7 +42,7 @@ export async function graphSvg(nodes: readonly GraphNode[], edges: readonly Grap
       return { id: `e${i}`, sources: [e.from], targets: [e.to], labels: text ? [{ id: `l${i}`, text, width: Math.ceil(text.length * CHAR_11) + 4, height: 14 }] : [] };
     }),
   };
-  const laid = await elk.layout(graph);
+  const laid = await layout(graph);
   const width = Math.ceil(laid.width ?? 0);
   const height = Math.ceil(laid.height ?? 0);
   const out: string[] = [
@@ -81,6 +81,31 @@ export async function graphSvg(nodes: readonly GraphNode[], edges: readonly Grap
   }
   out.push('</svg>');
   return out.join('\n');
+}
+
+/**
+ * ELK's layout of the graph, or the same layout kept by an earlier run (see {@link keptLayout}):
+ * laying out a pipeline's graph takes ELK a quarter of a second in a fresh process, more than the rest of the page.
+ */
+async function layout(graph: ElkNode): Promise<ElkNode> {
+  // What the layout depends on: the graph without its labels' text.
+  const key = JSON.stringify({ ...graph, edges: graph.edges?.map((e) => ({ ...e, labels: e.labels?.map((l) => ({ ...l, text: undefined })) })) });
+  const kept = keptLayout(key);
+  if (kept && fits(kept, graph)) {
+    kept.edges?.forEach((e, i) => e.labels?.forEach((l, j) => (l.text = graph.edges![i]!.labels![j]!.text)));
+    return kept;
+  }
+  elk ??= newElk();
+  const laid = await elk.layout(graph);
+  keepLayout(key, laid);
+  return laid;
+}
+
+/** Whether a kept layout is one of this graph: its stages and edges, labels and all (a damaged file is laid out again). */
+function fits(laid: ElkNode, graph: ElkNode): boolean {
+  const ids = (n: ElkNode) => (n.children ?? []).map((c) => c.id).join('\0');
+  const labels = (n: ElkNode) => (n.edges ?? []).map((e) => `${e.id}:${e.labels?.length ?? 0}`).join('\0');
+  return ids(laid) === ids(graph) && labels(laid) === labels(graph) && typeof laid.width === 'number' && typeof laid.height === 'number';
 }
 
 /** Coordinates with at most one decimal: smaller files, and the same text on every platform. */

@@ -74,6 +74,43 @@ export function keepCompiledCode(): void {
 }
 
 /**
+ * ELK's layout of a graph, as an earlier run laid it out: a file in the cache folder named by the
+ * SHA-256 of what the layout depends on (`key`: the graph's ids, sizes and options); undefined
+ * when there is none or it cannot be read. ELK is deterministic, so a kept layout is the one it
+ * would compute again; a day's page differs from the last one in its counts, and a label's text
+ * is not part of its layout (only its size), so most runs of a pipeline find theirs.
+ */
+export function keptLayout(key: string): ElkNode | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(layoutFile(key), 'utf8')) as ElkNode;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps a layout for {@link keptLayout}: written to a fresh name and renamed; any failure is ignored. */
+export function keepLayout(key: string, laid: ElkNode): void {
+  const file = layoutFile(key);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(laid), { mode: 0o644 });
+    fs.renameSync(tmp, file);
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // The folder is not there to hold it.
+    }
+  }
+}
+
+function layoutFile(key: string): string {
+  const elkVersion = (require('elkjs/package.json') as { version: string }).version;
+  return path.join(cacheDir(), `layout-${createHash('sha256').update(`elkjs ${elkVersion}\0${key}`).digest('hex').slice(0, 32)}.json`);
+}
+
+/**
  * Runs a one-file build as CommonJS would (Vega's packages are `"type": "module"`, so Node's
  * `require` refuses their `.js` files): `module.exports` is what it defines, `need` gives what it requires.
  */

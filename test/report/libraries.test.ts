@@ -15,6 +15,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { compilePipeline } from '../../src/config/compile.ts';
 import type { ManifestDoc } from '../../src/engine/manifest.ts';
 import { measureSpec } from '../../src/report/chain-page.ts';
+import { graphSvg } from '../../src/report/graph-svg.ts';
 import { elk, vega } from '../../src/report/libraries.ts';
 import { conservationSpec, countsSpec, timelineSpec } from '../../src/report/run-charts.ts';
 import { RUN_PART_END, RUN_PART_START } from '../../src/report/run-page.ts';
@@ -92,25 +93,31 @@ describe("the libraries' compiled code, kept between runs", () => {
   it('is written by the first run, used by the next, and replaced when damaged; the page stays the same', () => {
     const first = run(cache);
     expect(first).toContain('<svg');
-    const names = files();
+    const [layout, ...others] = files().filter((n) => n.startsWith('layout-'));
+    expect(others).toEqual([]);
+    const names = files().filter((n) => n !== layout);
+    expect(layout).toMatch(/^layout-[0-9a-f]{32}\.json$/);
     expect(names.map((n) => n.replace(/-[0-9a-f]{16}-v8-.*\.bin$/, ''))).toEqual(['elk.bundled', 'vega', 'vega-lite.min']);
     expect(names.every((n) => n.endsWith(`-v8-${process.versions.v8}.bin`))).toBe(true);
     const stat = (n: string) => fs.statSync(path.join(cache, n));
     const written = names.map((n) => [stat(n).ino, stat(n).mtimeMs, stat(n).size]);
     expect(written.every(([, , size]) => size! > 100_000)).toBe(true);
 
-    // Used as it is: nothing is written again.
+    // Used as it is: nothing is written again (and ELK, its layout kept, is not even loaded).
     expect(run(cache)).toBe(first);
-    expect(files()).toEqual(names);
-    expect(names.map((n) => [stat(n).ino, stat(n).mtimeMs, stat(n).size])).toEqual(written);
+    expect(files()).toEqual([layout, ...names].sort());
+    expect([layout!, ...names].map((n) => [stat(n).ino, stat(n).mtimeMs, stat(n).size])).toEqual([[stat(layout!).ino, stat(layout!).mtimeMs, stat(layout!).size], ...written]);
 
-    // Damaged (cut short, or not V8's at all): V8 refuses it, the run compiles as usual and writes it anew.
+    // Damaged (cut short, or not V8's at all; a layout that is not JSON): V8 refuses it, the run
+    // compiles as usual, ELK lays the graph out again, and each is written anew.
     const [elkFile, vegaFile] = names.map((n) => path.join(cache, n));
     fs.truncateSync(elkFile!, 1000);
     fs.writeFileSync(vegaFile!, 'not compiled code');
+    fs.writeFileSync(path.join(cache, layout!), '{"children":[{"id"');
     expect(run(cache)).toBe(first);
-    expect(files()).toEqual(names);
+    expect(files()).toEqual([layout, ...names].sort());
     expect([fs.statSync(elkFile!).size, fs.statSync(vegaFile!).size].every((size) => size > 100_000)).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(cache, layout!), 'utf8'))).toMatchObject({ id: 'root', children: expect.any(Array) });
   }, 60_000);
 
   it('is done without where it cannot be written: the run and its page are as ever', () => {
@@ -119,4 +126,56 @@ describe("the libraries' compiled code, kept between runs", () => {
     expect(run(path.join(blocked, 'cache'))).toBe(run(cache));
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   }, 60_000);
+});
+
+describe("the stage graph's layout, kept between runs", () => {
+  const dir = fixture({});
+  /** graphSvg with ETL_CACHE_DIR set to `cacheDir`. */
+  const drawn = async (cacheDir: string, nodes: RunModel['nodes'], edges: RunModel['edges']): Promise<string> => {
+    const before = process.env['ETL_CACHE_DIR'];
+    process.env['ETL_CACHE_DIR'] = cacheDir;
+    try {
+      return await graphSvg(nodes, edges);
+    } finally {
+      if (before === undefined) delete process.env['ETL_CACHE_DIR'];
+      else process.env['ETL_CACHE_DIR'] = before;
+    }
+  };
+  // Another day's counts: other digits, as many of them (each label as wide as before; "1 row" stays).
+  const otherDigits = (rows: number | undefined) => (rows === undefined || rows < 10 ? rows : Number(String(rows).replace(/\d$/, (d) => (d === '7' ? '3' : '7'))));
+  const nodes = model.nodes.map((n) => (n.rows === undefined ? n : { ...n, rows: otherDigits(n.rows) }));
+  const edges = model.edges.map((e) => (e.rows === undefined ? e : { ...e, rows: otherDigits(e.rows) }));
+
+  it("is the one ELK computes, for the same graph and for one whose counts changed but not their widths", async () => {
+    const nowhere = path.join(dir, 'a-file');
+    fs.writeFileSync(nowhere, '');
+    // Laid out by ELK each time: no folder to keep a layout in.
+    const fresh = await drawn(path.join(nowhere, 'cache'), model.nodes, model.edges);
+    const freshOther = await drawn(path.join(nowhere, 'cache'), nodes, edges);
+    expect(freshOther).not.toBe(fresh);
+    // The same drawing but for the counts.
+    const counts = (svg: string) => svg.replace(/\d+ rows?/g, 'N rows').replace(/data-rows="\d+"/g, 'data-rows="N"');
+    expect(counts(freshOther)).toBe(counts(fresh));
+
+    const cache = path.join(dir, 'cache');
+    expect(await drawn(cache, model.nodes, model.edges)).toBe(fresh);
+    const kept = fs.readdirSync(cache).filter((n) => n.startsWith('layout-'));
+    expect(kept).toHaveLength(1);
+    fs.writeFileSync(path.join(cache, kept[0]!), fs.readFileSync(path.join(cache, kept[0]!), 'utf8').replace(/"x":/, '"x":1000+'));
+    // A kept layout that is not JSON any more is laid out again and replaced…
+    expect(await drawn(cache, model.nodes, model.edges)).toBe(fresh);
+    const mtime = fs.statSync(path.join(cache, kept[0]!)).mtimeMs;
+    // …and is then what the same graph with other counts gets, drawn as ELK would draw it.
+    expect(await drawn(cache, nodes, edges)).toBe(freshOther);
+    expect(fs.readdirSync(cache).filter((n) => n.startsWith('layout-'))).toEqual(kept);
+    expect(fs.statSync(path.join(cache, kept[0]!)).mtimeMs).toBe(mtime);
+  });
+
+  it('is laid out anew for a graph of other widths', async () => {
+    const cache = path.join(dir, 'widths');
+    await drawn(cache, model.nodes, model.edges);
+    const wider = model.edges.map((e) => (e.rows === undefined ? e : { ...e, rows: e.rows * 1000 + 1 }));
+    await drawn(cache, model.nodes, wider);
+    expect(fs.readdirSync(cache).filter((n) => n.startsWith('layout-'))).toHaveLength(2);
+  });
 });
