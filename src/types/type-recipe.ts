@@ -1,4 +1,4 @@
-import { register } from 'tsx/cjs/api';
+import { createRequire } from 'node:module';
 import { builtinTypes } from './builtin.ts';
 import { invalid, type ColumnType } from './column-type.ts';
 
@@ -27,10 +27,12 @@ export function recipeOf(type: ColumnType): TypeRecipe | undefined {
  * each checking worker).
  */
 let typeModules: { require(id: string, fromFile: string): unknown } | undefined;
+/** tsx is loaded with the first type module: a pipeline without one (and its workers) is spared its ~0.1 s. */
+const require = createRequire(import.meta.url);
 
 /** Loads a type module (a `ts:` type): its default export, named `name`. Throws when it cannot be loaded. */
 export function moduleType(file: string, name: string): ColumnType | string {
-  typeModules ??= register({ namespace: 'etl-type-modules' });
+  typeModules ??= (require('tsx/cjs/api') as typeof import('tsx/cjs/api')).register({ namespace: 'etl-type-modules' });
   const mod = typeModules.require(file, import.meta.url) as { default?: unknown };
   const t = (mod.default ?? mod) as Partial<ColumnType> | undefined;
   if (!t || typeof t.parse !== 'function' || typeof t.sqlType !== 'function') return "the module's default export needs parse(text, options) and sqlType(options)";
