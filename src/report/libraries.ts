@@ -57,18 +57,21 @@ const uncached: { script: vm.Script; file: string }[] = [];
  * fresh name and renamed, so that a run reading it sees all of it or none; any failure is ignored.
  */
 export function keepCompiledCode(): void {
-  for (const { script, file } of uncached.splice(0)) {
-    const tmp = `${file}.${process.pid}.tmp`;
+  for (const { script, file } of uncached.splice(0)) keep(file, () => script.createCachedData());
+}
+
+/** Writes a file of the cache folder under a fresh name and renames it into place; any failure is ignored. */
+function keep(file: string, data: () => string | Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, data(), { mode: 0o644 });
+    fs.renameSync(tmp, file);
+  } catch {
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
-      fs.renameSync(tmp, file);
+      fs.rmSync(tmp, { force: true });
     } catch {
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        // The folder is not there to hold it.
-      }
+      // The folder is not there to hold it.
     }
   }
 }
@@ -88,21 +91,9 @@ export function keptLayout(key: string): ElkNode | undefined {
   }
 }
 
-/** Keeps a layout for {@link keptLayout}: written to a fresh name and renamed; any failure is ignored. */
+/** Keeps a layout for {@link keptLayout} (see {@link keep}). */
 export function keepLayout(key: string, laid: ElkNode): void {
-  const file = layoutFile(key);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify(laid), { mode: 0o644 });
-    fs.renameSync(tmp, file);
-  } catch {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // The folder is not there to hold it.
-    }
-  }
+  keep(layoutFile(key), () => JSON.stringify(laid));
 }
 
 function layoutFile(key: string): string {
