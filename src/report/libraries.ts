@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
+import { cacheDir, keep } from '../cache.ts';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
 
 const require = createRequire(import.meta.url);
@@ -38,16 +39,6 @@ export function vega(): [typeof import('vega'), typeof import('vega-lite')] {
   return vegaLibraries;
 }
 
-/**
- * Where V8's compiled code of the libraries is kept between runs: `ETL_CACHE_DIR`, or
- * `node_modules/.cache/etl` (where tools keep such caches). A file is named by the library's
- * SHA-256 and V8's version, and V8 refuses one that does not fit; when none can be read or
- * written (another user's read-only install), the libraries are compiled as usual.
- */
-function cacheDir(): string {
-  return process.env['ETL_CACHE_DIR'] || path.join(path.dirname(path.dirname(require.resolve('elkjs/package.json'))), '.cache', 'etl');
-}
-
 /** Libraries loaded without compiled code of an earlier run: theirs is written by {@link keepCompiledCode}. */
 const uncached: { script: vm.Script; file: string }[] = [];
 
@@ -58,22 +49,6 @@ const uncached: { script: vm.Script; file: string }[] = [];
  */
 export function keepCompiledCode(): void {
   for (const { script, file } of uncached.splice(0)) keep(file, () => script.createCachedData());
-}
-
-/** Writes a file of the cache folder under a fresh name and renames it into place; any failure is ignored. */
-function keep(file: string, data: () => string | Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, data(), { mode: 0o644 });
-    fs.renameSync(tmp, file);
-  } catch {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // The folder is not there to hold it.
-    }
-  }
 }
 
 /**
@@ -104,6 +79,8 @@ function layoutFile(key: string): string {
 /**
  * Runs a one-file build as CommonJS would (Vega's packages are `"type": "module"`, so Node's
  * `require` refuses their `.js` files): `module.exports` is what it defines, `need` gives what it requires.
+ * V8's compiled code of an earlier run is kept in the cache folder, named by the library's SHA-256
+ * and V8's version; V8 refuses a file that does not fit, and the library is then compiled as usual.
  */
 function load(file: string, need: (id: string) => unknown): unknown {
   const source = fs.readFileSync(file, 'utf8');

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import { builtinTypes } from './builtin.ts';
 import { invalid, type ColumnType } from './column-type.ts';
+import { requireTypeModule } from './type-modules.ts';
 
 /**
  * How a column type was made, as plain data: enough for a worker thread, which shares no object
@@ -19,21 +19,9 @@ export function recipeOf(type: ColumnType): TypeRecipe | undefined {
   return recipes.get(type);
 }
 
-/**
- * tsx's CommonJS loader for type modules, in a namespace of its own (so that nothing else is
- * loaded through it), registered once per thread. Its name is fixed: tsx's cache of compiled
- * files is keyed by it, and `require()` of `tsx/cjs/api` names a fresh one per call, which the
- * cache never matches — esbuild then started in every thread (~45 ms on the main thread and on
- * each checking worker).
- */
-let typeModules: { require(id: string, fromFile: string): unknown } | undefined;
-/** tsx is loaded with the first type module: a pipeline without one (and its workers) is spared its ~0.1 s. */
-const require = createRequire(import.meta.url);
-
 /** Loads a type module (a `ts:` type): its default export, named `name`. Throws when it cannot be loaded. */
 export function moduleType(file: string, name: string): ColumnType | string {
-  typeModules ??= (require('tsx/cjs/api') as typeof import('tsx/cjs/api')).register({ namespace: 'etl-type-modules' });
-  const mod = typeModules.require(file, import.meta.url) as { default?: unknown };
+  const mod = requireTypeModule(file) as { default?: unknown };
   const t = (mod.default ?? mod) as Partial<ColumnType> | undefined;
   if (!t || typeof t.parse !== 'function' || typeof t.sqlType !== 'function') return "the module's default export needs parse(text, options) and sqlType(options)";
   const type = { ...t, name, description: t.description ?? name } as ColumnType;
