@@ -18,7 +18,6 @@ let elk: Elk | undefined;
  * edges their route and its rows); `after:` edges are dashed. Each stage is a `<g data-stage>`.
  */
 export async function graphSvg(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): Promise<string> {
-  elk ??= newElk();
   const rows = (k: number) => `${k} row${k === 1 ? '' : 's'}`;
   const sub = (n: GraphNode) => `${KIND[n.kind]}${n.rows !== undefined ? ` · ${rows(n.rows)}` : n.state === 'failed' ? ' · failed' : ' · not run'}`;
   const label = (e: GraphEdge) => (e.kind === 'after' ? 'after' : `${e.table ? `${e.table}: ` : ''}${e.rows !== undefined ? rows(e.rows) : ''}`);

@@ -121,6 +121,16 @@ describe("the libraries' compiled code, kept between runs", () => {
     expect(JSON.parse(fs.readFileSync(path.join(cache, layout!), 'utf8'))).toMatchObject({ id: 'root', children: expect.any(Array) });
   }, 60_000);
 
+  it('leaves ELK unloaded when the layout is kept: its compiled code, removed, is not written again', () => {
+    const own = path.join(dir, 'cache-elk');
+    const first = run(own);
+    const elkFile = fs.readdirSync(own).find((n) => n.startsWith('elk.bundled-'));
+    expect(elkFile).toBeDefined();
+    fs.rmSync(path.join(own, elkFile!));
+    expect(run(own)).toBe(first);
+    expect(fs.readdirSync(own).filter((n) => n.startsWith('elk.bundled-'))).toEqual([]);
+  }, 60_000);
+
   it('is done without where it cannot be written: the run and its page are as ever', () => {
     const blocked = path.join(dir, 'a-file');
     fs.writeFileSync(blocked, '');
