@@ -261,6 +261,27 @@ function lstat(p: string): fs.BigIntStats | undefined {
   return fs.lstatSync(p, { bigint: true, throwIfNoEntry: false });
 }
 
+/**
+ * Flushes finished temporary files to the disk ahead of their commit, all at once on the thread
+ * pool, so that a run can do other work meanwhile (its report); the commit's own flush of them then
+ * finds nothing left to write. A failure fails the run as it would fail the commit: a flush that
+ * failed once may not fail again, so it cannot be left for the commit to find.
+ */
+export async function flushAhead(files: readonly Move[]): Promise<void> {
+  await Promise.all(files.map(async ({ temp, final }) => {
+    try {
+      const handle = await fs.promises.open(temp, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      throw asFailure(withPath(e, final, 'fsync'), 'no output was changed: the previous outputs are in place');
+    }
+  }));
+}
+
 /** Flushes a file to the disk; a failure (a full disk, an I/O error) fails the commit, naming `shown`. */
 function fsyncFile(file: string, shown: string): void {
   const fd = fs.openSync(file, 'r');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { EtlError } from '../errors.ts';
-import { BACKUP_MARK, commitMoves, findCommit, settleCommit, TEMP_MARK, type OnRename } from './commit-journal.ts';
+import { BACKUP_MARK, commitMoves, findCommit, flushAhead, settleCommit, TEMP_MARK, type OnRename } from './commit-journal.ts';
 import { DirLock } from './dir-lock.ts';
 import { fsReason, withPath } from './fs-errors.ts';
 import { kernelFileSystem } from './kernel-paths.ts';
@@ -164,6 +164,11 @@ export class OutputFiles {
     if (!pending) throw new Error(`${final} is not an output of this run`);
     pending.sha256 ??= pending.hash.digest('hex');
     return pending.sha256;
+  }
+
+  /** Flushes the files written so far to the disk while the run goes on ({@link flushAhead}): their commit then waits for less. */
+  flushAhead(): Promise<void> {
+    return flushAhead(this.#pending.map(({ temp, final }) => ({ temp, final })));
   }
 
   /**

@@ -17,7 +17,7 @@ import { manifestDoc, renderManifest, type ManifestInput, type StageRecord } fro
 import { runMeasures, type MeasureResult } from './measures.ts';
 import { StageClock } from './stage-clock.ts';
 import { TableLifetimes } from './table-lifetimes.ts';
-import { renderRunReport, withFailedRunReport } from '../report/run-report.ts';
+import { prepareRunReport, renderRunReport, withFailedRunReport } from '../report/run-report.ts';
 import { OutputFiles } from './output-files.ts';
 import { runScheduled } from './schedule.ts';
 import type { RunContext } from './run-context.ts';
@@ -139,11 +139,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     });
     await diskFull('checks', () => runChecks(checks, rt, result.checks));
     if (measures.length > 0) result.measures.push(...(await diskFull('measures', () => runMeasures(measures, rt))));
+    if (selection.all && pipeline.report) prepareRunReport();
     await runScheduled(order.filter((s) => s.kind === 'sink'), pipeline.edges, rt.driver.stagesAtOnce, runStage);
     // Stages finish in a varying order when they overlap; what is recorded follows the plan.
     const planned = new Map(order.map((s, i) => [s.id, i]));
     result.stages.sort((a, b) => planned.get(a.id)! - planned.get(b.id)!);
     result.files.sort((a, b) => planned.get(a.stage)! - planned.get(b.stage)!);
+    // The sinks' files go to the disk while the report is drawn (a failure is awaited below).
+    const flushing = outputs.flushAhead();
+    flushing.catch(() => undefined);
     if (selection.all && (pipeline.manifest || pipeline.report)) {
       const done = facts();
       if (pipeline.report) outputs.write(pipeline.report, await renderRunReport(pipeline, manifestDoc(pipeline.report, done)));
@@ -151,6 +155,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     } else if (pipeline.manifest) {
       log.info(`etl: no manifest for a selection: ${displayPath(pipeline.manifest)} still describes the last full run`);
     }
+    await flushing;
     // The last moment a signal can still stop the run: the renames run to their end without a pause.
     checkStop();
     result.outputs.push(...(await outputs.commit(result.files.filter((f) => f.role === 'output').map((f) => f.path))));

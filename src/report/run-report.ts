@@ -5,8 +5,24 @@ import path from 'node:path';
 import type { Pipeline } from '../config/pipeline.ts';
 import { manifestDoc, type ManifestDoc, type ManifestInput } from '../engine/manifest.ts';
 import { EtlError, formatDiagnostic } from '../errors.ts';
+import { vega } from './libraries.ts';
 import { renderRunPage } from './run-page.ts';
 import { runModel } from './run-model.ts';
+
+/**
+ * Loads the page's chart libraries ahead of it (~0.1 s), once the event loop is free: called as
+ * the sinks start, while the database writes them and this thread mostly waits. A failure here
+ * is left for the page to meet.
+ */
+export function prepareRunReport(): void {
+  setImmediate(() => {
+    try {
+      vega();
+    } catch {
+      // Met again when the page is drawn, and reported there.
+    }
+  });
+}
 
 /** The run's page, from its manifest document (with paths relative to the page). */
 export async function renderRunReport(pipeline: Pipeline, doc: ManifestDoc): Promise<string> {

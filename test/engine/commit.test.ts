@@ -54,6 +54,19 @@ describe('a commit', () => {
     expect(tree(dir)).toEqual(OLD);
     expect(nextRun(dir)).toEqual([]);
   });
+
+  it('flushed ahead (while the report is drawn) fails the run as the commit would, and changes nothing', async () => {
+    const dir = oldSet();
+    const files = new OutputFiles('t4', finalsOf(dir), () => undefined);
+    writeNewSet(files, dir);
+    await files.flushAhead();
+    // A file that cannot be flushed (here: gone) is named, with what it means for the outputs.
+    fs.rmSync(path.join(dir, '.b.csv.etl-tmp-t4'));
+    const message = await files.flushAhead().then(() => 'flushed', (e: EtlError) => e.message);
+    files.discard();
+    expect(message).toBe(`etl: cannot open ${dir}/.b.csv.etl-tmp-t4: no such file or folder (ENOENT); no output was changed: the previous outputs are in place`);
+    expect(tree(dir)).toEqual({ ...OLD, 'state/.keep': '' });
+  });
 });
 
 /** Runs the commit in a child process that SIGKILLs itself after `killAt` renames. */
