@@ -2,6 +2,42 @@ import { Worker } from 'node:worker_threads';
 import { DatabaseError } from '../db/driver.ts';
 import type { CheckSetup, ChunkResult } from './check-chunk.ts';
 
+const WORKER = new URL('./check-worker.mjs', import.meta.url);
+
+/** Workers started ahead of their pool (see {@link startCheckWorkers}), not yet taken by one. */
+const spare = new Set<Worker>();
+
+/**
+ * Starts checking workers ahead of the pool that will take them: a worker takes ~0.1 s to start
+ * (Node's own set-up of a thread, then the checking code), which can pass while the database opens.
+ * Those no pool took are stopped by {@link stopSpareCheckWorkers}.
+ */
+export function startCheckWorkers(count: number): void {
+  while (spare.size < count) {
+    const worker = new Worker(WORKER);
+    spare.add(worker);
+    // One that fails before a pool takes it is simply not taken: the pool starts another.
+    worker.once('error', () => spare.delete(worker));
+    worker.once('exit', () => spare.delete(worker));
+  }
+}
+
+/** Stops the workers started ahead that no pool took. */
+export async function stopSpareCheckWorkers(): Promise<void> {
+  const left = [...spare];
+  spare.clear();
+  await Promise.all(left.map((w) => w.terminate()));
+}
+
+function takeWorker(): Worker {
+  for (const worker of spare) {
+    spare.delete(worker);
+    worker.removeAllListeners();
+    return worker;
+  }
+  return new Worker(WORKER);
+}
+
 /**
  * Worker threads that check chunks (`check-worker.mjs`): at most two chunks in flight per worker,
  * so that memory stays flat; results are handed out in chunk order.
@@ -15,7 +51,7 @@ export class CheckPool {
 
   constructor(size: number, setup: CheckSetup) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./check-worker.mjs', import.meta.url));
+      const worker = takeWorker();
       const slot = { worker, busy: 0, ready: undefined! as Promise<void> };
       slot.ready = new Promise<void>((resolve, reject) => {
         worker.once('error', reject);

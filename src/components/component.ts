@@ -54,6 +54,12 @@ export interface Component<S extends Stage = Stage> {
   compile(id: string, node: YamlNode, values: ReadonlyMap<string, YamlNode>, ctx: CompileContext): S | undefined;
   /** Runs the stage. Sources and transforms leave a table named after the stage. */
   run(stage: S, rt: RunContext): Promise<StageReport>;
+  /**
+   * Begins what the stage's run will need from this process (worker threads, say) while the
+   * database opens; `loadStyle` is how the database will take loaded rows. Returns what stops, at
+   * the run's end, whatever the run did not use.
+   */
+  prepare?(stage: S, loadStyle: 'stream' | 'files'): (() => Promise<void>) | undefined;
 }
 
 /** Common keys every stage may carry. */

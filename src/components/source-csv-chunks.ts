@@ -14,7 +14,7 @@ import type { RowFile } from '../db/driver.ts';
 import type { RunContext } from '../engine/run-context.ts';
 import { recipeOf, type TypeRecipe } from '../types/type-recipe.ts';
 import type { CheckSetup, ChunkResult } from './check-chunk.ts';
-import { CheckPool } from './check-pool.ts';
+import { CheckPool, startCheckWorkers, stopSpareCheckWorkers } from './check-pool.ts';
 import type { KeyWatch } from './key-watch.ts';
 
 /** Bytes per chunk a worker checks: big enough that a chunk's statement costs little, small enough to keep memory flat. */
@@ -56,9 +56,23 @@ export interface ChunkLoaded {
  * every column's type can be made again in a worker.
  */
 export function chunked(stage: SourceStage, rt: RunContext): boolean {
-  return rt.driver.loadStyle === 'files' && rt.driver.loadFiles !== undefined && rt.driver.scratchDir !== undefined &&
-    RecordCutter.canCut(stage.encoding, stage.delimiter) && stage.columns.every((c) => recipeOf(c.type) !== undefined) &&
-    fs.statSync(stage.file).size >= MIN_BYTES;
+  return rt.driver.loadStyle === 'files' && rt.driver.loadFiles !== undefined && rt.driver.scratchDir !== undefined && chunkable(stage);
+}
+
+/** The file and types of {@link chunked}, whatever the driver. */
+function chunkable(stage: SourceStage): boolean {
+  return RecordCutter.canCut(stage.encoding, stage.delimiter) && stage.columns.every((c) => recipeOf(c.type) !== undefined) &&
+    (fs.statSync(stage.file, { throwIfNoEntry: false })?.size ?? 0) >= MIN_BYTES;
+}
+
+/** Worker threads that check a source's chunks: two, or one on a machine of one core. */
+const WORKERS = Math.max(1, Math.min(2, os.availableParallelism()));
+
+/** Starts the workers that will check the source while the database opens, when it will be checked in chunks. */
+export function prepareChunks(stage: SourceStage, loadStyle: 'stream' | 'files'): (() => Promise<void>) | undefined {
+  if (loadStyle !== 'files' || !chunkable(stage)) return undefined;
+  startCheckWorkers(WORKERS);
+  return stopSpareCheckWorkers;
 }
 
 /**
@@ -113,9 +127,8 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
     header, delimiter: stage.delimiter, encoding: stage.encoding, maxRecordBytes: stage.maxRecordBytes,
     withLine: load.withLine, keyAt: load.keyAt, integerKey: load.keyWatch?.oneInteger === true, rejects: load.rejects !== undefined,
   };
-  const workers = Math.max(1, Math.min(2, os.availableParallelism()));
-  const pool = new CheckPool(workers, setup);
-  rt.log.verbose(`etl: source ${stage.id}: checked by ${workers} worker threads, in chunks of ${CHUNK_BYTES} bytes`);
+  const pool = new CheckPool(WORKERS, setup);
+  rt.log.verbose(`etl: source ${stage.id}: checked by ${WORKERS} worker threads, in chunks of ${CHUNK_BYTES} bytes`);
   let stopped = false;
   let read = 0;
   let rejected = 0;

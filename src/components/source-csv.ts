@@ -5,6 +5,7 @@ import { bindSql } from '../config/sql-params.ts';
 import type { YamlNode } from '../config/yaml-node.ts';
 import type { TypeOptions } from '../types/column-type.ts';
 import { COMMON_KEYS, type Component } from './component.ts';
+import { prepareChunks } from './source-csv-chunks.ts';
 import { loadCsv } from './source-csv-load.ts';
 import { hint } from '../config/suggest.ts';
 
@@ -87,6 +88,7 @@ export const csvSource: Component<SourceStage> = {
   },
 
   run: loadCsv,
+  prepare: prepareChunks,
 };
 
 function compileColumns(id: string, node: YamlNode, ctx: CompileContext): Column[] {

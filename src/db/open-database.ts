@@ -18,6 +18,11 @@ export function databaseKind(url: string | undefined): 'embedded' | 'server' | '
   return url === 'duckdb' || url.startsWith('duckdb:') ? 'duckdb' : 'server';
 }
 
+/** How the database at `url` will take loaded rows (its driver's {@link Driver.loadStyle}), known before it is open. */
+export function loadStyleOf(url: string | undefined): Driver['loadStyle'] {
+  return databaseKind(url) === 'duckdb' ? 'files' : 'stream';
+}
+
 /**
  * Opens the database a run works in: `duckdb` (in memory) or `duckdb:PATH` (a file); the server at
  * a `postgres://` URL; else a fresh embedded PostgreSQL that is stopped and removed when the driver

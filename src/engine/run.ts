@@ -6,7 +6,7 @@ import { redactDbMessage } from '../components/run-sql.ts';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import { diskFullMessage, isDiskFull } from '../db/disk-full.ts';
 import { DatabaseError, type Driver } from '../db/driver.ts';
-import { databaseKind, openDatabase } from '../db/open-database.ts';
+import { databaseKind, loadStyleOf, openDatabase } from '../db/open-database.ts';
 import { displayPath, EtlError } from '../errors.ts';
 import { checksFor, runOrder, select, type Selection } from '../graph/select.ts';
 import { runChecks, type CheckResult } from './checks.ts';
@@ -74,12 +74,16 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     }
   };
   stop?.addEventListener('abort', onStop, { once: true });
+  // What the stages can begin while the database opens (a large source's checking workers).
+  const prepared = order.flatMap((s) => componentFor(s).prepare?.(s as never, loadStyleOf(options.databaseUrl)) ?? []);
+  const unprepare = () => Promise.all(prepared.map((stopPrepared) => stopPrepared()));
   let driver: Driver;
   try {
     driver = await openDatabase(options.databaseUrl, { signal: stop });
   } catch (e) {
     outputs.discard();
     stop?.removeEventListener('abort', onStop);
+    await unprepare();
     throw interrupted() ?? e;
   }
   log.info(`etl: running "${pipeline.name}" on ${driver.description}${selection.all ? '' : ` (selected: ${order.length} of ${pipeline.stages.size} stages)`}`);
@@ -170,6 +174,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   } finally {
     outputs.discard();
     stop?.removeEventListener('abort', onStop);
+    await unprepare();
     try {
       await driver.close();
     } catch (e) {

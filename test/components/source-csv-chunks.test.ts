@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixture.ts';
@@ -130,4 +131,26 @@ sinks:
     expect(await run(dir, chunked)).toEqual(main);
     expect((await run(dir, chunked, ['--verbose'])).err).toMatch(/etl: source src: checked in \d+ chunks/);
   });
+});
+
+describe('the checking workers, started while the database opens', () => {
+  /** `etl run` as main() runs it, with no process.exit(): a worker left running keeps the process alive. */
+  const runToItsEnd = (dir: string, database: string) => spawnSync(
+    process.execPath,
+    ['--import', pathToFileURL(path.resolve(import.meta.dirname, '../../node_modules/tsx/dist/loader.mjs')).href, path.resolve(import.meta.dirname, '../support/main-child.ts'), 'run', '--quiet', '--database', database],
+    { cwd: dir, env: { ...process.env, ...CHUNKED }, encoding: 'utf8', timeout: 60_000 },
+  );
+
+  it.each([
+    ['the run that uses them', 'duckdb', rows(40), 0, ''],
+    ['a run that fails at the header, before they are used', 'duckdb', rows(40).replace('qty', 'quantity'), 1, 'in.csv:1:1: source "src": the header has no column "qty"\n'],
+    ['a run whose database cannot be opened', 'duckdb:no-such-folder/db.duckdb', rows(40), 1, undefined],
+  ])('are all stopped by the end of %s', (_, database, csv, code, err) => {
+    const dir = fixture({ 'pipeline.yaml': pipeline('', '    on_invalid: reject\n'), 'in.csv': csv });
+    const r = runToItsEnd(dir, database);
+    // A worker left running would have kept the process until the timeout (status null).
+    expect(r.status).toBe(code);
+    if (err !== undefined) expect(r.stderr).toBe(err);
+    else expect(r.stderr).toMatch(/^etl: /);
+  }, 90_000);
 });
