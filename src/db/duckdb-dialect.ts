@@ -1,7 +1,7 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { BoundSql, Pipeline } from '../config/pipeline.ts';
 import { originalOffset, sqlPosition } from '../config/sql-params.ts';
 import type { Diagnostic, Position } from '../errors.ts';
+import { duckdb } from './duckdb-api.ts';
 
 /** A piece of a pipeline's SQL, as DuckDB would be given it: behind `prefix`, after `suffix`. */
 interface Piece {
@@ -28,7 +28,7 @@ export async function duckdbSyntaxProblems(pipeline: Pipeline): Promise<Diagnost
   for (const c of pipeline.checks) for (const q of c.queries) pieces.push({ what: `check "${c.name}": ${q.label}`, sql: q.sql });
   for (const m of pipeline.measures) pieces.push({ what: `measure "${m.name}"`, sql: m.sql });
 
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await duckdb.DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   const problems: Diagnostic[] = [];
   try {

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { duckdb } from './duckdb-api.ts';
 import { DatabaseError, type ColumnDef, type Driver, type QueryResult, type Row, type RowBatch, type RowFile, type TableColumn } from './driver.ts';
 import { csvField, csvQuote, duckError, duckKind, duckType, textOf, valueOf } from './duckdb-values.ts';
 import { ScratchFolder } from './scratch-folder.ts';
@@ -79,7 +80,7 @@ export class DuckDbDriver implements Driver {
     const umask = options.path ? process.umask(0o077) : undefined;
     let instance: DuckDBInstance | undefined;
     try {
-      instance = await DuckDBInstance.create(options.path ?? ':memory:', {
+      instance = await duckdb.DuckDBInstance.create(options.path ?? ':memory:', {
         memory_limit: options.memoryLimit,
         temp_directory: scratch.path,
         // Rows keep an order only where a query asks for one, as in PostgreSQL; it spares memory.

@@ -1,4 +1,4 @@
-import { DuckDBDecimalValue } from '@duckdb/node-api';
+import { duckdb } from './duckdb-api.ts';
 import { DatabaseError, type ColumnKind, type DatabaseErrorKind, type TableColumn, type Value } from './driver.ts';
 import { ident } from './sql-terms.ts';
 
@@ -31,7 +31,7 @@ export function textOf(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (v instanceof DuckDBDecimalValue) return decimalText(v.toString());
+  if (v instanceof duckdb.DuckDBDecimalValue) return decimalText(v.toString());
   return String(v);
 }
 
