@@ -4,8 +4,8 @@ import type { CheckSetup, ChunkResult } from './check-chunk.ts';
 
 const WORKER = new URL('./check-worker.mjs', import.meta.url);
 
-/** Workers started ahead of their pool (see {@link startCheckWorkers}), not yet taken by one. */
-const spare = new Set<Worker>();
+/** Workers started ahead of their pool (see {@link startCheckWorkers}), not yet taken by one, with what drops each from the set. */
+const spare = new Map<Worker, () => void>();
 
 /**
  * Starts checking workers ahead of the pool that will take them: a worker takes ~0.1 s to start
@@ -15,24 +15,27 @@ const spare = new Set<Worker>();
 export function startCheckWorkers(count: number): void {
   while (spare.size < count) {
     const worker = new Worker(WORKER);
-    spare.add(worker);
     // One that fails before a pool takes it is simply not taken: the pool starts another.
-    worker.once('error', () => spare.delete(worker));
-    worker.once('exit', () => spare.delete(worker));
+    const drop = () => spare.delete(worker);
+    spare.set(worker, drop);
+    worker.once('error', drop);
+    worker.once('exit', drop);
   }
 }
 
 /** Stops the workers started ahead that no pool took. */
 export async function stopSpareCheckWorkers(): Promise<void> {
-  const left = [...spare];
+  const left = [...spare.keys()];
   spare.clear();
   await Promise.all(left.map((w) => w.terminate()));
 }
 
 function takeWorker(): Worker {
-  for (const worker of spare) {
+  for (const [worker, drop] of spare) {
     spare.delete(worker);
-    worker.removeAllListeners();
+    // Only this module's listeners: Node's own (which ref the thread's port) stay.
+    worker.off('error', drop);
+    worker.off('exit', drop);
     return worker;
   }
   return new Worker(WORKER);
