@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/db/embedded-postgres.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
+import { loadStyleOf, openDatabase } from '../../src/db/open-database.ts';
 import { PostgresDriver, redactUrl } from '../../src/db/postgres-driver.ts';
 
 describe('embedded PostgreSQL', () => {
@@ -43,6 +43,18 @@ describe('the driver', () => {
     } finally {
       await driver.close();
     }
+  });
+
+  it('takes loaded rows as loadStyleOf() says before it is open (the run starts its workers by it)', async () => {
+    for (const url of [undefined, 'duckdb']) {
+      const driver = await openDatabase(url);
+      try {
+        expect(driver.loadStyle).toBe(loadStyleOf(url));
+      } finally {
+        await driver.close();
+      }
+    }
+    expect([loadStyleOf(undefined), loadStyleOf('duckdb'), loadStyleOf('duckdb:x.db'), loadStyleOf('postgres://h/db')]).toEqual(['stream', 'files', 'files', 'stream']);
   });
 
   it('hides the password of a URL', () => {
