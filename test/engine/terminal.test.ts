@@ -46,10 +46,10 @@ const ENGINES = [
  * Runs `etl run -v` (and `args`) in `dir` in a terminal, presses C-c once `ready` resolves, and
  * returns the exit code and the lines the run printed.
  */
-async function pressCtrlC(dir: string, ready: (term: Terminal) => Promise<unknown>, args = ''): Promise<{ code: number; lines: string[] }> {
+async function pressCtrlC(dir: string, ready: (term: Terminal) => Promise<unknown>, args = '', env = ''): Promise<{ code: number; lines: string[] }> {
   const term = new Terminal();
   try {
-    term.type(`cd ${dir} && TMPDIR=${tmp} node ${BIN} run -v${args}; echo "EXIT=$?"`);
+    term.type(`cd ${dir} && TMPDIR=${tmp} ${env}node ${BIN} run -v${args}; echo "EXIT=$?"`);
     await ready(term);
     term.press('C-c');
     // The terminal echoes ^C where the cursor is: after a run that printed nothing, before EXIT=.
@@ -152,6 +152,30 @@ sinks:
       await term.waitFor(/source big \(big\.csv\): started/);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }, args);
+    expect(run.lines.join('\n')).not.toMatch(/source big \(big\.csv\): \d+ rows/);
+    expectInterrupted(run, dir);
+  });
+
+  it('while a source is checked in chunks by worker threads (started while DuckDB opened), on DuckDB', async () => {
+    // 64 KiB chunks of 1 KB rows, 2 ms a row: each worker is busy with a chunk when the C-c comes.
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},${'x'.repeat(1000)}`);
+    const dir = fixture({
+      ...OLD,
+      'big.csv': `id,pad\n${rows.join('\n')}\n`,
+      'slow-type.ts': slowType(2),
+      'pipeline.yaml': `params: { out_dir: out }
+types:
+  slow_int: { ts: slow-type.ts }
+sources:
+  big: { file: big.csv, columns: { id: slow_int, pad: text } }
+sinks:
+  a: { from: big, file: out/a.csv, order_by: [id] }
+`,
+    });
+    const run = await pressCtrlC(dir, async (term) => {
+      await term.waitFor(/source big: checked by \d worker threads/);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }, ' --database duckdb', 'ETL_CHECK_MIN_BYTES=1 ETL_CHECK_CHUNK_BYTES=65536 ');
     expect(run.lines.join('\n')).not.toMatch(/source big \(big\.csv\): \d+ rows/);
     expectInterrupted(run, dir);
   });
