@@ -95,6 +95,24 @@ export default {
 };
 `;
 
+/** A pipeline of one source of 3000 rows of 1 KB, whose id column's type takes 2 ms a row. */
+function bigSource(): string {
+  const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},${'x'.repeat(1000)}`);
+  return fixture({
+    ...OLD,
+    'big.csv': `id,pad\n${rows.join('\n')}\n`,
+    'slow-type.ts': slowType(2),
+    'pipeline.yaml': `params: { out_dir: out }
+types:
+  slow_int: { ts: slow-type.ts }
+sources:
+  big: { file: big.csv, columns: { id: slow_int, pad: text } }
+sinks:
+  a: { from: big, file: out/a.csv, order_by: [id] }
+`,
+  });
+}
+
 describe.skipIf(!tmuxAvailable)('Ctrl-C in a terminal', () => {
   it('while the pipeline loads its type modules (tsx\'s esbuild gets the SIGINT too)', async () => {
     const dir = fixture({
@@ -134,20 +152,7 @@ sinks:
 
   it.each(ENGINES)('while a source loads, on $name', async ({ args }) => {
     // Rows of 1 KB read 64 KiB at a time: each read is a few dozen rows, 2 ms each.
-    const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},${'x'.repeat(1000)}`);
-    const dir = fixture({
-      ...OLD,
-      'big.csv': `id,pad\n${rows.join('\n')}\n`,
-      'slow-type.ts': slowType(2),
-      'pipeline.yaml': `params: { out_dir: out }
-types:
-  slow_int: { ts: slow-type.ts }
-sources:
-  big: { file: big.csv, columns: { id: slow_int, pad: text } }
-sinks:
-  a: { from: big, file: out/a.csv, order_by: [id] }
-`,
-    });
+    const dir = bigSource();
     const run = await pressCtrlC(dir, async (term) => {
       await term.waitFor(/source big \(big\.csv\): started/);
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -158,20 +163,7 @@ sinks:
 
   it('while a source is checked in chunks by worker threads (started while DuckDB opened), on DuckDB', async () => {
     // 64 KiB chunks of 1 KB rows, 2 ms a row: each worker is busy with a chunk when the C-c comes.
-    const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},${'x'.repeat(1000)}`);
-    const dir = fixture({
-      ...OLD,
-      'big.csv': `id,pad\n${rows.join('\n')}\n`,
-      'slow-type.ts': slowType(2),
-      'pipeline.yaml': `params: { out_dir: out }
-types:
-  slow_int: { ts: slow-type.ts }
-sources:
-  big: { file: big.csv, columns: { id: slow_int, pad: text } }
-sinks:
-  a: { from: big, file: out/a.csv, order_by: [id] }
-`,
-    });
+    const dir = bigSource();
     const run = await pressCtrlC(dir, async (term) => {
       await term.waitFor(/source big: checked by \d worker threads/);
       await new Promise((resolve) => setTimeout(resolve, 500));
