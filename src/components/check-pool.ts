@@ -3,6 +3,8 @@ import { DatabaseError } from '../db/driver.ts';
 import type { CheckSetup, ChunkResult } from './check-chunk.ts';
 
 const WORKER = new URL('./check-worker.mjs', import.meta.url);
+/** Chunks' memory kept for reuse: as many as can be in flight (two per worker) and one more. */
+const SPENT_KEPT = 5;
 
 /** Workers started ahead of their pool (see {@link startCheckWorkers}), not yet taken by one, with what drops each from the set. */
 const spare = new Map<Worker, () => void>();
@@ -49,6 +51,8 @@ export class CheckPool {
   readonly #workers: { worker: Worker; ready: Promise<void>; busy: number }[] = [];
   readonly #results = new Map<number, ChunkResult & { out: string }>();
   readonly #outs = new Map<number, string>();
+  /** Chunks' memory the workers are done with, for {@link buffer}. */
+  readonly #spent: ArrayBuffer[] = [];
   #failure: Error | undefined;
   #wake: (() => void) | undefined;
 
@@ -61,9 +65,10 @@ export class CheckPool {
         worker.once('message', () => resolve());
       });
       worker.on('error', (e: Error) => this.#fail(e));
-      worker.on('message', (m: (ChunkResult & { error?: string; code?: unknown }) | { ready: true }) => {
+      worker.on('message', (m: (ChunkResult & { error?: string; code?: unknown; spent?: ArrayBuffer }) | { ready: true }) => {
         if ('ready' in m) return;
         slot.busy--;
+        if (m.spent && this.#spent.length < SPENT_KEPT) this.#spent.push(m.spent);
         // The checked rows go to the database's folder of the run: its disk is the one that is full.
         if (m.code === 'ENOSPC') this.#fail(new DatabaseError('No space left on device (writing checked rows)', 'ENOSPC', 'disk-full'));
         else if (m.error) this.#fail(new Error(`a worker checking rows failed: ${m.error}`));
@@ -73,6 +78,17 @@ export class CheckPool {
       worker.postMessage({ setup });
       this.#workers.push(slot);
     }
+  }
+
+  /**
+   * Memory for a chunk of at least `bytes`: a chunk's that a worker is done with when one is big
+   * enough, else new. Reading into memory already used costs no page faults, which on some virtual
+   * machines cost ~11 µs per 4 KiB page: a new 9 MiB chunk ~25 ms, mostly in the kernel.
+   */
+  buffer(bytes: number): Buffer {
+    const at = this.#spent.findIndex((b) => b.byteLength >= bytes);
+    const reused = at < 0 ? undefined : this.#spent.splice(at, 1)[0]!;
+    return reused ? Buffer.from(reused) : Buffer.allocUnsafeSlow(bytes);
   }
 
   /**

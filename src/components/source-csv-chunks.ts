@@ -139,14 +139,14 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
   let sent = 0;
   const producing = (async () => {
     // The chunk being filled is read into directly, and handed to a worker whole: its memory moves, nothing is copied but the part after the cut.
-    let chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, carry.length) + READ_BYTES);
+    let chunk = pool.buffer(Math.max(CHUNK_BYTES, carry.length) + READ_BYTES);
     carry.copy(chunk, 0);
     let filled = carry.length;
     let lastEnd = cutter.scan(chunk.subarray(0, filled), 0);
     for (;;) {
       if (stopped) return;
       if (chunk.length - filled < READ_BYTES) {
-        const grown = Buffer.allocUnsafeSlow(chunk.length * 2);
+        const grown = pool.buffer(chunk.length * 2);
         chunk.copy(grown, 0, 0, filled);
         chunk = grown;
       }
@@ -165,7 +165,7 @@ export async function loadInChunks(stage: SourceStage, rt: RunContext, load: Chu
         return;
       }
       if (filled >= CHUNK_BYTES && lastEnd > 0) {
-        const next = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, filled - lastEnd) + READ_BYTES);
+        const next = pool.buffer(Math.max(CHUNK_BYTES, filled - lastEnd) + READ_BYTES);
         chunk.copy(next, 0, lastEnd, filled);
         await pool.send(sent++, chunk.subarray(0, lastEnd), out(rt));
         filled -= lastEnd;
