@@ -104,6 +104,18 @@ export function duckTable(results: readonly ScaleResult[]): string {
   return [head, '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
 }
 
+/**
+ * Every run's seconds, in the order they ran: the medians are of these. On a shared virtual
+ * machine one run can differ from the next by a fifth, so a target near its border can read
+ * either way from one benchmark to the next; this shows how near it is.
+ */
+export function runsTable(results: readonly ScaleResult[]): string {
+  const list = (seconds: readonly number[]) => seconds.map(f2).join(', ');
+  const rows = results.map((r) =>
+    `| ${r.scale} | ${list(r.engineSeconds)} | ${list(r.baselineSeconds)} | ${list(r.duckEngineSeconds)} | ${list(r.duckScriptSeconds)} |`);
+  return ['| scale | engine s | baseline s | engine on DuckDB s | DuckDB script s |', '| ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+}
+
 /** Issue 13's targets, at scale 1.0 when it was run. */
 export function duckTargets(results: readonly ScaleResult[]): string {
   const full = results.find((r) => r.scale === 1);
@@ -267,7 +279,7 @@ ${targets(input.results)}
 ${duckTable(input.results)}
 
 ${duckTargets(input.results)}
-${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(largest)}\n\n${duckBreakdown(largest)}\n` : ''}${input.daily ? dailySection(input.daily, input.runs) : ''}
+${input.runs > 1 ? `\n## Every run\n\nEach contender's seconds in each run, in the order the runs came (the medians above are of these):\n\n${runsTable(input.results)}\n` : ''}${largest ? `\n## Where the time goes (scale ${largest.scale})\n\n${breakdown(largest)}\n\n${duckBreakdown(largest)}\n` : ''}${input.daily ? dailySection(input.daily, input.runs) : ''}
 ## Method
 
 - **Data**: \`scripts/gen/generate.ts\` at \`round(4.5 M × scale)\` persons, cached in \`.bench-cache/\`
