@@ -3,8 +3,6 @@ import { DatabaseError } from '../db/driver.ts';
 import type { CheckSetup, ChunkResult } from './check-chunk.ts';
 
 const WORKER = new URL('./check-worker.mjs', import.meta.url);
-/** Chunks' memory kept for reuse: as many as can be in flight (two per worker) and one more. */
-const SPENT_KEPT = 5;
 
 /** Workers started ahead of their pool (see {@link startCheckWorkers}), not yet taken by one, with what drops each from the set. */
 const spare = new Map<Worker, () => void>();
@@ -51,12 +49,14 @@ export class CheckPool {
   readonly #workers: { worker: Worker; ready: Promise<void>; busy: number }[] = [];
   readonly #results = new Map<number, ChunkResult & { out: string }>();
   readonly #outs = new Map<number, string>();
-  /** Chunks' memory the workers are done with, for {@link buffer}. */
+  /** Chunks' memory the workers are done with, for {@link buffer}: at most as many as can be in flight (two per worker) and one more. */
   readonly #spent: ArrayBuffer[] = [];
+  readonly #spentKept: number;
   #failure: Error | undefined;
   #wake: (() => void) | undefined;
 
   constructor(size: number, setup: CheckSetup) {
+    this.#spentKept = 2 * size + 1;
     for (let i = 0; i < size; i++) {
       const worker = takeWorker();
       const slot = { worker, busy: 0, ready: undefined! as Promise<void> };
@@ -68,7 +68,7 @@ export class CheckPool {
       worker.on('message', (m: (ChunkResult & { error?: string; code?: unknown; spent?: ArrayBuffer }) | { ready: true }) => {
         if ('ready' in m) return;
         slot.busy--;
-        if (m.spent && this.#spent.length < SPENT_KEPT) this.#spent.push(m.spent);
+        if (m.spent && this.#spent.length < this.#spentKept) this.#spent.push(m.spent);
         // The checked rows go to the database's folder of the run: its disk is the one that is full.
         if (m.code === 'ENOSPC') this.#fail(new DatabaseError('No space left on device (writing checked rows)', 'ENOSPC', 'disk-full'));
         else if (m.error) this.#fail(new Error(`a worker checking rows failed: ${m.error}`));
