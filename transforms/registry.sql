@@ -5,9 +5,7 @@
 -- DuckDB both hash. DISTINCT ON ran out of memory on DuckDB at ten million rows; row_number()
 -- took PostgreSQL half as long again. The anti-join finds the rows' seq on the four columns it
 -- needs, then the rows are taken by seq (the primary key): at scale 1.0 DuckDB 10 s against 15 s for an anti-join
--- carrying every column, PostgreSQL 20 s against 23 s. snapshot.sql, whose rows PostgreSQL
--- filters by as_of first, stays a one-step anti-join: 13 s on both, where two steps took
--- PostgreSQL 18 s.)
+-- carrying every column, PostgreSQL 20 s against 23 s. snapshot.sql finds its rows the same way.)
 SELECT h.person_id,
        c.class IN ('add', 'modify') AS present,
        h.juminhyo_code, h.name, h.name_kana, h.birth_date, h.sex, h.address
