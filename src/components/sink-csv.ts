@@ -45,9 +45,10 @@ export const csvSink: Component<SinkStage> = {
     assertColumnsExist(what, 'columns', stage.columns ?? [], stage.from, columns, stage.orderByPos);
     assertColumnsExist(what, 'report: count_by', stage.countBy ?? [], stage.from, columns, stage.orderByPos);
     const written = stage.columns ? stage.columns.map((name) => columns.find((c) => c.name === name)!) : columns;
-    await assertOrderIdentifies(rt, what, stage.from, stage.orderBy, stage.orderByPos);
+    const keys = keyColumns(columns, stage.orderBy);
+    await assertOrderIdentifies(rt, what, stage.from, keys, stage.orderByPos);
     const out = rt.outputs.open(stage.file);
-    const rows = await rt.driver.writeCsv(stage.from, written, keyColumns(columns, stage.orderBy), out);
+    const rows = await rt.driver.writeCsv(stage.from, written, keys, out);
     const counted = stage.countBy ? { countsBy: await countBy(rt, stage.from, stage.countBy, columns) } : {};
     // The manifest says what the rows are sorted by when the file holds those columns: a later run
     // that verifies the file may then take its key as proven unique (source-csv-verified.ts).

@@ -54,8 +54,8 @@ export async function runTsTransform(stage: TsTransformStage, rt: RunContext): P
   if (stage.orderBy) {
     const what = `transform "${stage.id}"`;
     assertColumnsExist(what, 'order_by', stage.orderBy, input, inputCols, stage.pos);
-    await assertOrderIdentifies(rt, what, input, stage.orderBy, stage.pos);
     order = keyColumns(inputCols, stage.orderBy);
+    await assertOrderIdentifies(rt, what, input, order, stage.pos);
   }
   let inputRows = 0;
 
