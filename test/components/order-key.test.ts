@@ -34,24 +34,32 @@ sinks:
     order_by: [family]
 `;
 
-  it('are bytes that are the same, not values a case-insensitive collation calls equal', async () => {
+  const withCollation = async (sql: string) => {
     const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
     try {
-      await client.query("CREATE COLLATION IF NOT EXISTS public.etl_test_case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+      await client.query(sql);
     } finally {
       await client.end();
     }
-    const dir = fixture({ 'pipeline.yaml': PIPELINE, 'names.csv': 'family\nTanaka\nTANAKA\nSato\n' });
-    expect(await runCli(['run', '--quiet', '--database', serverUrl!], dir)).toEqual({ code: 0, out: '', err: '' });
-    expect(fs.readFileSync(path.join(dir, 'out', 'names.csv'), 'utf8')).toBe('family\nSato\nTANAKA\nTanaka\n');
+  };
 
-    fs.writeFileSync(path.join(dir, 'names.csv'), 'family\nTanaka\nTanaka\nSato\n');
-    fs.rmSync(path.join(dir, 'out'), { recursive: true });
-    expect(await runCli(['run', '--quiet', '--database', serverUrl!], dir)).toEqual({
-      code: 1,
-      out: '',
-      err: 'pipeline.yaml:17:15: sink "names_csv": order_by (family) does not identify each row of "keyed": 1 key value is shared by several rows, so their order would depend on the database\n',
-    });
+  it('are bytes that are the same, not values a case-insensitive collation calls equal', async () => {
+    await withCollation("CREATE COLLATION IF NOT EXISTS public.etl_test_case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+    try {
+      const dir = fixture({ 'pipeline.yaml': PIPELINE, 'names.csv': 'family\nTanaka\nTANAKA\nSato\n' });
+      expect(await runCli(['run', '--quiet', '--database', serverUrl!], dir)).toEqual({ code: 0, out: '', err: '' });
+      expect(fs.readFileSync(path.join(dir, 'out', 'names.csv'), 'utf8')).toBe('family\nSato\nTANAKA\nTanaka\n');
+
+      fs.writeFileSync(path.join(dir, 'names.csv'), 'family\nTanaka\nTanaka\nSato\n');
+      fs.rmSync(path.join(dir, 'out'), { recursive: true });
+      expect(await runCli(['run', '--quiet', '--database', serverUrl!], dir)).toEqual({
+        code: 1,
+        out: '',
+        err: 'pipeline.yaml:17:15: sink "names_csv": order_by (family) does not identify each row of "keyed": 1 key value is shared by several rows, so their order would depend on the database\n',
+      });
+    } finally {
+      await withCollation('DROP COLLATION IF EXISTS public.etl_test_case_insensitive');
+    }
   });
 });
