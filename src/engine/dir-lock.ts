@@ -18,24 +18,32 @@ interface Holder {
   readonly started_at: string;
 }
 
+/** For tests: called when a lock file has been read and judged, before it is taken over. */
+export interface DirLockHooks {
+  readonly judged?: (file: string) => void;
+}
+
 /**
  * An exclusive claim on an output folder for one run. A second run that wants the folder is
  * refused while the first lives. A lock file is never empty: its content is written to a
  * temporary file that is then linked into place in one step. So a lock file that names no run
  * (empty, or not etl's) was left by a run that stopped while taking it, and a lock whose process
- * is gone (a crashed or killed run) is stale: both are taken over, with a message.
+ * is gone (a crashed or killed run) is stale: both are taken over, with a message. Two runs that
+ * find the same stale lock at once cannot both take the folder: a lock is removed only while it
+ * still holds what was judged (see {@link removeIfSame}), so the second finds the first's lock.
  */
 export class DirLock {
-  readonly #files: string[] = [];
+  /** Each lock file this run placed, with its content. */
+  readonly #files: { file: string; content: string }[] = [];
 
   /**
    * Locks each folder (which must exist), in sorted order so two runs cannot deadlock.
    * `onTakeover` receives a line saying which lock was taken over and why.
    */
-  static acquire(dirs: readonly string[], onTakeover: (message: string) => void): DirLock {
+  static acquire(dirs: readonly string[], onTakeover: (message: string) => void, hooks: DirLockHooks = {}): DirLock {
     const lock = new DirLock();
     try {
-      for (const dir of [...new Set(dirs)].sort()) lock.#take(dir, onTakeover);
+      for (const dir of [...new Set(dirs)].sort()) lock.#take(dir, onTakeover, hooks);
     } catch (e) {
       lock.release();
       throw e;
@@ -43,12 +51,12 @@ export class DirLock {
     return lock;
   }
 
-  #take(dir: string, onTakeover: (message: string) => void): void {
+  #take(dir: string, onTakeover: (message: string) => void, hooks: DirLockHooks): void {
     const file = path.join(dir, LOCK_NAME);
     const content = `${JSON.stringify({ pid: process.pid, host: os.hostname(), started_at: new Date().toISOString() })}\n`;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (placeLock(file, content)) {
-        this.#files.push(file);
+        this.#files.push({ file, content });
         return;
       }
       let text: string;
@@ -60,7 +68,8 @@ export class DirLock {
       }
       const holder = parseHolder(text);
       if (!holder) {
-        fs.rmSync(file, { force: true });
+        hooks.judged?.(file);
+        if (!removeIfSame(file, text)) continue;
         onTakeover(`etl: ${dir}: removed a lock file that names no run (${text.trim() === '' ? 'empty' : 'not etl\'s format'}), left by a run that stopped while taking it`);
         continue;
       }
@@ -71,15 +80,46 @@ export class DirLock {
       if (processAlive(holder.pid)) {
         throw new EtlError('failed', [{ pos: { file: dir }, message: `another etl run (process ${holder.pid}, started ${holder.started_at}) is writing to this folder; run again when it has finished` }]);
       }
-      fs.rmSync(file, { force: true });
+      hooks.judged?.(file);
+      if (!removeIfSame(file, text)) continue;
       onTakeover(`etl: ${dir}: removed the lock of a run that no longer exists`);
     }
     throw new EtlError('failed', [{ pos: { file: dir }, message: `cannot lock ${displayPath(dir)}: other runs keep taking it` }]);
   }
 
-  /** Removes the lock files; synchronous, so it also works from a signal handler. */
+  /** Removes the lock files, each only while it is still this run's; synchronous, so it also works from a signal handler. */
   release(): void {
-    for (const file of this.#files.splice(0)) fs.rmSync(file, { force: true });
+    for (const { file, content } of this.#files.splice(0)) removeIfSame(file, content);
+  }
+}
+
+/**
+ * Removes `file` if it holds `text`, and says whether it did. The file is first moved aside in one
+ * step, then read: a lock another run placed after `text` was read (it took the folder over first)
+ * is never removed, but put back. Putting it back never replaces a lock placed meanwhile; if one
+ * was, the aside copy goes, and its run keeps the folder by the lock in place.
+ */
+function removeIfSame(file: string, text: string): boolean {
+  const aside = `${path.join(path.dirname(file), LOCK_TEMP)}aside-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // removed meanwhile
+    throw withPath(e, file);
+  }
+  try {
+    const found = fs.readFileSync(aside, 'utf8');
+    if (found === text) return true;
+    try {
+      fs.linkSync(aside, file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (code !== 'EEXIST' && !NO_LINKS.has(code)) throw withPath(e, file);
+      if (NO_LINKS.has(code)) placeLock(file, found);
+    }
+    return false;
+  } finally {
+    fs.rmSync(aside, { force: true });
   }
 }
 
