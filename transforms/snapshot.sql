@@ -5,9 +5,9 @@
 -- (The last rows are found as in registry.sql: an anti-join on the four columns it needs, then the
 -- rows taken by seq. DuckDB plans a NOT EXISTS whose correlation is not an equality by first
 -- keeping a copy of every outer row: with every column, 6.5 M rows at scale 1.0, past its memory
--- limit. One step took DuckDB 6.2–6.4 s of a 35 s run at scale 1.0, two steps 3.7 s; PostgreSQL,
--- where this runs beside registry.sql, took 5.2–5.8 s against 6.6–7.4 s alone and its runs the same
--- 70 s either way.)
+-- limit. One step took DuckDB 6.2–6.4 s of a 35 s run at scale 1.0, two steps 3.7 s. PostgreSQL,
+-- timed alone, took 5.2–5.8 s in one step and 6.6–7.4 s in two; in a run, where this stage runs
+-- beside registry.sql, the run took 70 s either way.)
 SELECT h.*
 FROM history h
 WHERE h.seq IN (
