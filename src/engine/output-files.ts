@@ -16,6 +16,8 @@ interface Pending {
   /** Fed every byte as it is written, so the manifest needs no second read of large files. */
   readonly hash: Hash;
   sha256?: string;
+  /** The file's flush to the disk, begun as soon as its stream finished ({@link OutputFiles.open}). */
+  flushed?: Promise<void>;
 }
 
 /**
@@ -101,7 +103,8 @@ export class OutputFiles {
   /** A writable stream for `final`; it becomes `final` at commit. */
   open(final: string): Writable {
     const fd = this.#reserve(final);
-    const { hash } = this.#pending[this.#pending.length - 1]!;
+    const pending = this.#pending[this.#pending.length - 1]!;
+    const { hash } = pending;
     const file = fs.createWriteStream('', { fd, highWaterMark: 1 << 20 });
     // Each error of the file also reaches the callbacks below, which pass it on, named: a stream
     // on a descriptor reports its errors without a path.
@@ -125,7 +128,14 @@ export class OutputFiles {
           file.destroy();
           return done(failed);
         }
-        file.end((e?: Error | null) => done(e ? withPath(e, final) : e));
+        file.end((e?: Error | null) => {
+          if (e) return done(withPath(e, final));
+          // The file goes to the disk while the run goes on (the next sinks): the commit then waits for
+          // less. A failure is reported by flushAhead(), as the commit would report it.
+          pending.flushed = flushAhead([pending]);
+          pending.flushed.catch(() => undefined);
+          done();
+        });
       },
       destroy(error, done) {
         file.destroy();
@@ -166,9 +176,13 @@ export class OutputFiles {
     return pending.sha256;
   }
 
-  /** Flushes the files written so far to the disk while the run goes on ({@link flushAhead}): their commit then waits for less. */
-  flushAhead(): Promise<void> {
-    return flushAhead(this.#pending.map(({ temp, final }) => ({ temp, final })));
+  /**
+   * Flushes the files written so far to the disk while the run goes on ({@link flushAhead}): their
+   * commit then waits for less. A streamed file's flush began when it finished; this waits for it.
+   */
+  async flushAhead(): Promise<void> {
+    const begun = this.#pending.flatMap((p) => (p.flushed ? [p.flushed] : []));
+    await Promise.all([...begun, flushAhead(this.#pending.filter((p) => !p.flushed))]);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutputFiles } from '../../src/engine/output-files.ts';
 import { EtlError } from '../../src/errors.ts';
@@ -65,6 +66,23 @@ describe('a commit', () => {
     const message = await files.flushAhead().then(() => 'flushed', (e: EtlError) => e.message);
     files.discard();
     expect(message).toBe(`etl: cannot open ${dir}/.b.csv.etl-tmp-t4: no such file or folder (ENOENT); no output was changed: the previous outputs are in place`);
+    expect(tree(dir)).toEqual({ ...OLD, 'state/.keep': '' });
+  });
+
+  it('flushes a streamed file when its stream finishes; a failure of that flush fails the run as the commit would', async () => {
+    const dir = oldSet();
+    const files = new OutputFiles('t5', finalsOf(dir), () => undefined);
+    const out = files.open(path.join(dir, 'a.csv'));
+    out.write('new a.csv\n');
+    // Gone before its stream finishes: the flush begun at its end cannot open it, and says so only
+    // when the run waits for its flushes (no unhandled failure in between).
+    fs.rmSync(path.join(dir, '.a.csv.etl-tmp-t5'));
+    out.end();
+    await finished(out);
+    await new Promise((resolve) => setImmediate(resolve));
+    const message = await files.flushAhead().then(() => 'flushed', (e: EtlError) => e.message);
+    files.discard();
+    expect(message).toBe(`etl: cannot open ${dir}/.a.csv.etl-tmp-t5: no such file or folder (ENOENT); no output was changed: the previous outputs are in place`);
     expect(tree(dir)).toEqual({ ...OLD, 'state/.keep': '' });
   });
 });
