@@ -113,7 +113,7 @@ export interface Driver {
    * dates and timestamps), rows sorted by `orderBy`; resolves with the rows once `sink` has finished.
    */
   writeCsv(table: string, columns: readonly TableColumn[], orderBy: readonly TableColumn[], sink: Writable): Promise<number>;
-  /** Drops the run's schema (or database) and closes every connection; safe to call twice. */
+  /** Drops the run's schema (or database) and closes every connection; a second call waits for the first. */
   close(): Promise<void>;
 }
 

@@ -61,6 +61,7 @@ export class DuckDbDriver implements Driver {
     for (const conn of this.#busy) conn.interrupt();
   };
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   private constructor(instance: DuckDBInstance, scratch: ScratchFolder, schema: string | undefined, umask: number | undefined, options: DuckDbOptions) {
     this.#instance = instance;
@@ -265,9 +266,13 @@ export class DuckDbDriver implements Driver {
     }
   }
 
-  /** Drops the run's schema (of a file), closes DuckDB and removes the run's folder; safe to call twice. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Drops the run's schema (of a file), closes DuckDB and removes the run's folder; a second call waits for the first. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     try {

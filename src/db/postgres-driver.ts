@@ -54,7 +54,7 @@ export class PostgresDriver implements Driver {
   readonly #lockClient: pg.Client;
   readonly #onClose: () => Promise<void>;
   readonly #diskFull: () => boolean;
-  #closed = false;
+  #closing: Promise<void> | undefined;
 
   /** Schemas of killed runs that this run dropped when it opened. */
   abandonedSchemasDropped = 0;
@@ -211,11 +211,15 @@ export class PostgresDriver implements Driver {
 
   /**
    * Drops the run's schema, a hundred tables at a time (one statement for thousands of tables runs
-   * out of the server's lock table), and closes every connection, even when the drop fails.
+   * out of the server's lock table), and closes every connection, even when the drop fails. A
+   * second call waits for the first.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     try {
       await dropSchema((sql, params) => this.query(sql, params), this.schema);
     } finally {

@@ -149,9 +149,13 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     const planned = new Map(order.map((s, i) => [s.id, i]));
     result.stages.sort((a, b) => planned.get(a.id)! - planned.get(b.id)!);
     result.files.sort((a, b) => planned.get(a.stage)! - planned.get(b.stage)!);
-    // The sinks' files go to the disk while the report is drawn (a failure is awaited below).
+    // Nothing reads the database from here on: it closes (DuckDB hands back its memory, the embedded
+    // PostgreSQL stops) while the sinks' last files go to the disk and the report is drawn. A
+    // failure of either is awaited below, before anything is renamed.
     const flushing = outputs.flushAhead();
     flushing.catch(() => undefined);
+    const closing = driver.close();
+    closing.catch(() => undefined);
     if (selection.all && (pipeline.manifest || pipeline.report)) {
       const done = facts();
       if (pipeline.report) outputs.write(pipeline.report, await renderRunReport(pipeline, manifestDoc(pipeline.report, done)));
@@ -160,6 +164,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
       log.info(`etl: no manifest for a selection: ${displayPath(pipeline.manifest)} still describes the last full run`);
     }
     await flushing;
+    await closing;
     // The last moment a signal can still stop the run: the renames run to their end without a pause.
     checkStop();
     result.outputs.push(...(await outputs.commit(result.files.filter((f) => f.role === 'output').map((f) => f.path))));

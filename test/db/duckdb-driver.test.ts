@@ -30,3 +30,16 @@ describe('DuckDB: describe()', () => {
     });
   }
 });
+
+describe('DuckDB: close()', () => {
+  it('called again while it runs, waits for the first: the run\'s folder is gone when it resolves', async () => {
+    const file = path.join(fixture({}), 'run.duckdb');
+    const driver = await DuckDbDriver.open({ memoryLimit: '256MB', path: file });
+    const scratch = driver.scratchDir!;
+    expect(fs.existsSync(scratch)).toBe(true);
+    const first = driver.close();
+    await driver.close();
+    expect(fs.existsSync(scratch)).toBe(false);
+    await first;
+  });
+});
