@@ -28,7 +28,7 @@ system's temporary folder instead (mode 0600) and the last line of the error nam
                           upstream), name+ (with everything downstream); repeatable
   --database URL          run the SQL on this PostgreSQL server (postgres://…) instead of the
                           embedded one; ETL_DATABASE_URL does the same
-  --quiet, -q             print errors only
+  --quiet, -q             print only errors and warnings
   --verbose, -v           also print when each stage starts
 
 example: etl run pipeline.yaml --param data_dir=data/sample --param out_dir=out --select +outbound_csv
